@@ -1,0 +1,69 @@
+// A session: snapshot the workspace, boot the VM from the image, run the
+// command, stop the VM, diff, review and flush. The CLI resolves flags and
+// configuration into a SessionRequest; run_session does the rest.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "bbox/common/result.h"
+
+namespace bbox::session {
+
+enum class WorkspaceMode { kSnapshot, kDirect };
+enum class Accel { kAuto, kKvm, kTcg };
+enum class EgressProfile { kPermissive, kStandard, kLocked };
+enum class PullPolicy { kAlways, kIfNotPresent, kNever };
+
+// One allowed destination: a hostname or "*.suffix" wildcard, optional port
+// (0 = any port).
+struct AllowedHost {
+  std::string host;
+  uint16_t port = 0;
+};
+
+struct SessionRequest {
+  // What runs.
+  std::string agent;                 // agent name, or "run-image" / "shell"
+  std::string image;                 // image reference, e.g. "dir:/srv/rootfs"
+  PullPolicy pull = PullPolicy::kIfNotPresent;
+  std::vector<std::string> command;  // argv in the guest; empty: the image's default
+  std::map<std::string, std::string> env;  // forwarded variables (values never logged)
+  bool tty = true;                   // attach a PTY when stdin and stdout are terminals
+
+  // Where it runs.
+  std::filesystem::path workspace;
+  WorkspaceMode workspace_mode = WorkspaceMode::kSnapshot;
+  std::vector<std::string> excludes;  // --exclude and review.exclude_patterns
+  int cpus = 2;
+  uint64_t memory_mib = 4096;
+  uint64_t tmp_size_mib = 2048;
+  Accel accel = Accel::kAuto;
+  std::optional<std::filesystem::path> kernel;  // --kernel: use this vmlinuz
+
+  // Network.
+  EgressProfile egress = EgressProfile::kStandard;
+  std::vector<AllowedHost> allow_hosts;    // profile hosts plus --allow-host
+  std::vector<uint16_t> allow_host_ports;  // --allow-host-port
+
+  // Review.
+  bool interactive_review = false;  // --review
+  bool yes = false;                 // --yes
+  std::optional<std::filesystem::path> output_patch;
+
+  // Diagnostics.
+  bool timings = false;
+  bool trace = false;
+  bool verbose = false;
+};
+
+// Runs one session. Returns the exit code bbox should exit with: the guest
+// command's status (128+N for a signal) or one of bbox::exit_code.
+// Errors before the command could start come back as Error.
+Result<int> run_session(const SessionRequest& request);
+
+}  // namespace bbox::session

@@ -1,0 +1,5 @@
+#include "bbox/common/version.h"
+
+namespace bbox {
+const char* version_string() { return BBOX_VERSION; }
+}  // namespace bbox
