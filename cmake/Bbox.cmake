@@ -9,6 +9,12 @@ endif()
 function(bbox_library name)
   cmake_parse_arguments(ARG "" "" "DEPS" ${ARGN})
   file(GLOB srcs CONFIGURE_DEPENDS ${CMAKE_CURRENT_SOURCE_DIR}/*.cpp)
+  if(NOT srcs)
+    # A subsystem with headers only so far still gets a (empty) library.
+    set(empty ${CMAKE_CURRENT_BINARY_DIR}/bbox_${name}_empty.cpp)
+    file(WRITE ${empty} "")
+    set(srcs ${empty})
+  endif()
   add_library(bbox_${name} STATIC ${srcs})
   target_include_directories(bbox_${name}
     PUBLIC ${CMAKE_SOURCE_DIR}/include
