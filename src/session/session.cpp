@@ -1,16 +1,182 @@
+// The session flow (docs/ARCHITECTURE.md, "Session flow"):
+//   image -> snapshot -> network -> VM (run the command) -> stop -> diff,
+//   review, flush.
+// Nothing is compared until run_vm has returned, which means QEMU and
+// virtiofsd are gone: the snapshot can no longer change under the differ.
 #include "bbox/session/session.h"
+
+#include <fmt/format.h>
+#include <unistd.h>
 
 #include "bbox/common/exit_codes.h"
 #include "bbox/common/message.h"
+#include "bbox/common/paths.h"
+#include "bbox/image/image.h"
+#include "bbox/vm/vm.h"
+#include "bbox/workspace/workspace.h"
+#include "session/direct_mode.h"
+#include "session/guest_env.h"
+#include "session/network.h"
+#include "session/phase_timer.h"
 
 namespace bbox::session {
+namespace {
 
-// Placeholder until the workspace engine and the VM are wired together
-// (issues 3 and 4): sessions are not available yet, and say so.
-Result<int> run_session(const SessionRequest& request) {
-  ui::error("sessions are not yet available in this build: cannot run {}",
-            ui::quoted(request.agent));
-  return exit_code::kNotBuilt;
+namespace fs = std::filesystem;
+
+image::PullPolicy to_image(PullPolicy p) {
+  switch (p) {
+    case PullPolicy::kAlways: return image::PullPolicy::kAlways;
+    case PullPolicy::kNever: return image::PullPolicy::kNever;
+    case PullPolicy::kIfNotPresent: break;
+  }
+  return image::PullPolicy::kIfNotPresent;
+}
+
+vm::Accel to_vm(Accel a) {
+  switch (a) {
+    case Accel::kKvm: return vm::Accel::kKvm;
+    case Accel::kTcg: return vm::Accel::kTcg;
+    case Accel::kAuto: break;
+  }
+  return vm::Accel::kAuto;
+}
+
+// The command to run: the request's, else the image's entrypoint + cmd.
+Result<std::vector<std::string>> guest_command(const SessionRequest& req,
+                                               const image::ImageConfig& cfg) {
+  if (!req.command.empty()) return req.command;
+  std::vector<std::string> argv = cfg.entrypoint;
+  argv.insert(argv.end(), cfg.cmd.begin(), cfg.cmd.end());
+  if (argv.empty()) {
+    return Error{fmt::format("run image {}: no command given and the image names none "
+                             "(add one after --)", ui::quoted(req.image))};
+  }
+  return argv;
+}
+
+vm::VmSpec make_vm_spec(const SessionRequest& req, const fs::path& session_dir,
+                        const fs::path& shared_dir, const image::ResolvedImage& img,
+                        std::vector<std::string> argv) {
+  vm::VmSpec spec;
+  spec.session_dir = session_dir;
+  spec.shared_dir = shared_dir;
+  spec.root_image = img.root_image;
+  spec.kernel = req.kernel;
+  spec.cpus = req.cpus;
+  spec.memory_mib = req.memory_mib;
+  spec.tmp_size_mib = req.tmp_size_mib;
+  spec.accel = to_vm(req.accel);
+  spec.argv = std::move(argv);
+  spec.env = guest_environment(img.config, req.env);
+  spec.tty = req.tty && ::isatty(STDIN_FILENO) == 1 && ::isatty(STDOUT_FILENO) == 1;
+  if (!img.config.working_dir.empty() && req.workspace_mode == WorkspaceMode::kDirect) {
+    spec.workdir = "/workspace";
+  }
+  return spec;
+}
+
+void add_vm_phases(PhaseTimer& timer, const vm::VmTimings& t, PhaseTimer::Clock::time_point at) {
+  timer.add("kernel/initramfs", at, t.kernel_initramfs);
+  at += t.kernel_initramfs;
+  timer.add("vm start to ready", at, t.start_to_ready);
+  at += t.start_to_ready;
+  timer.add("session", at, t.session);
+  at += t.session;
+  timer.add("stop", at, t.stop);
+}
+
+// Runs the VM on `shared_dir` and returns the command's exit code.
+Result<int> boot_and_run(const SessionRequest& req, const fs::path& session_dir,
+                         const fs::path& shared_dir, const image::ResolvedImage& img,
+                         PhaseTimer& timer) {
+  auto argv = guest_command(req, img.config);
+  if (!argv) return argv.error();
+  auto spec = make_vm_spec(req, session_dir, shared_dir, img, std::move(*argv));
+
+  timer.begin("network");
+  auto net = start_network(req, session_dir);
+  if (!net) return net.error();
+  spec.network = (*net)->guest_network();
+  timer.end();
+
+  auto vm_start = PhaseTimer::Clock::now();
+  auto result = vm::run_vm(spec);
+  if (!result) return result.error();
+  add_vm_phases(timer, result->timings, vm_start);
+  std::string blocked = (*net)->blocked_summary();
+  if (!blocked.empty()) ui::note("{}", blocked);
+  return result->exit_code;
+}
+
+void report(const SessionRequest& req, const PhaseTimer& timer, const std::string& id) {
+  if (req.timings) fmt::print(stderr, "{}", timer.table());
+  if (!req.trace) return;
+  fs::path dir = paths::cache_dir() / "traces";
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  fs::path file = dir / (id + ".json");
+  if (auto st = timer.write_trace(file, id); !st) {
+    ui::warning("{}", st.error().message);
+  } else {
+    ui::note("trace written to {}", ui::quoted(file.string()));
+  }
+}
+
+Result<int> run_direct(const SessionRequest& req, const image::ResolvedImage& img,
+                       PhaseTimer& timer) {
+  if (auto st = check_direct_mode(req); !st) return st.error();
+  auto run_dir = make_run_dir();
+  if (!run_dir) return run_dir.error();
+  auto rc = boot_and_run(req, run_dir->path(), req.workspace, img, timer);
+  report(req, timer, run_dir->path().filename().string());
+  return rc;
+}
+
+// Combines the command's exit code with the outcome of the review: the
+// command's status wins, unless it succeeded and bbox itself did not.
+int final_exit_code(int command_rc, const Result<int>& finish) {
+  if (!finish) {
+    ui::error("{}", finish.error().message);
+    return command_rc != 0 ? command_rc : exit_code::kError;
+  }
+  return command_rc != 0 ? command_rc : *finish;
+}
+
+}  // namespace
+
+Result<int> run_session(const SessionRequest& req) {
+  PhaseTimer timer;
+  timer.begin("image");
+  auto img = image::resolve_image(req.image, to_image(req.pull));
+  if (!img) return img.error();
+  timer.end();
+  if (req.workspace_mode == WorkspaceMode::kDirect) return run_direct(req, *img, timer);
+
+  timer.begin("snapshot");
+  auto session = workspace::create_session(req.workspace);
+  if (!session) return session.error();
+  auto stats = workspace::take_snapshot(*session, {req.workspace, req.excludes});
+  if (!stats) return stats.error().wrap("snapshot workspace");
+  timer.end();
+  if (req.verbose) {
+    ui::info("snapshot {}: {} files, {} directories, {} symlinks, {} skipped", session->id,
+             stats->files, stats->dirs, stats->symlinks, stats->skipped);
+  }
+
+  auto rc = boot_and_run(req, session->dir, session->snapshot, *img, timer);
+  if (!rc) {
+    ui::note("the snapshot is kept: `bbox review {}` looks for changes, "
+             "`bbox sessions rm {}` discards it", session->id, session->id);
+    return rc.error();
+  }
+
+  timer.begin("diff, review, flush");
+  workspace::FinishOptions finish_opts{req.interactive_review, req.yes, req.output_patch, false};
+  auto finish = workspace::finish_session(*session, finish_opts);
+  timer.end();
+  report(req, timer, session->id);
+  return final_exit_code(*rc, finish);
 }
 
 }  // namespace bbox::session
