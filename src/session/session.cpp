@@ -12,6 +12,7 @@
 #include "bbox/common/message.h"
 #include "bbox/common/paths.h"
 #include "bbox/image/image.h"
+#include "bbox/log/log.h"
 #include "bbox/vm/vm.h"
 #include "bbox/workspace/workspace.h"
 #include "session/direct_mode.h"
@@ -135,6 +136,17 @@ Result<int> run_direct(const SessionRequest& req, const image::ResolvedImage& im
 
 // Combines the command's exit code with the outcome of the review: the
 // command's status wins, unless it succeeded and bbox itself did not.
+// The session log outlives the session directory (removed after the flush):
+// it goes to paths::cache_dir()/logs/<id>.log.
+void attach_session_log(const std::string& id) {
+  fs::path dir = paths::cache_dir() / "logs";
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  if (auto st = log::attach_session_file(dir / (id + ".log")); !st) {
+    ui::warning("{}", st.error().message);
+  }
+}
+
 int final_exit_code(int command_rc, const Result<int>& finish) {
   if (!finish) {
     ui::error("{}", finish.error().message);
@@ -156,6 +168,7 @@ Result<int> run_session(const SessionRequest& req) {
   timer.begin("snapshot");
   auto session = workspace::create_session(req.workspace);
   if (!session) return session.error();
+  attach_session_log(session->id);
   auto stats = workspace::take_snapshot(*session, {req.workspace, req.excludes});
   if (!stats) return stats.error().wrap("snapshot workspace");
   timer.end();
