@@ -63,7 +63,7 @@ DnsRecord a(const char* name, uint32_t ip, uint32_t ttl = 60) {
 
 TEST(EgressFilter, ForbiddenNameGetsNxdomainAndNeverGoesUpstream) {
   Harness h(standard());
-  h.query((std::string(64, 'e') + ".exfil.example").c_str());
+  h.query((std::string(32, 'e') + "." + std::string(32, 'f') + ".exfil.example").c_str());
   EXPECT_TRUE(h.upstream.empty());
   auto reply = h.last_dns_reply();
   EXPECT_EQ(reply.rcode(), kRcodeNxDomain);
