@@ -15,6 +15,13 @@ std::string endpoint(const IpAddress& a, uint16_t port) {
   return (a.v6 ? "[" + a.str() + "]" : a.str()) + ":" + std::to_string(port);
 }
 
+// ICMPv6 router and neighbour solicitations/advertisements and redirects
+// (types 133-137), which libslirp needs to give the guest an IPv6 route.
+bool is_neighbour_discovery(const ParsedFrame& f) {
+  return f.ip->dst.v6 && f.icmp && f.ip->protocol == kProtoIcmp6 && f.icmp->type >= 133 &&
+         f.icmp->type <= 137;
+}
+
 void set_v4(std::vector<uint8_t>& frame, size_t offset, uint32_t addr) {
   wire::put32(&frame[14 + offset], addr);
 }
@@ -38,6 +45,7 @@ bool EgressFilter::from_guest(std::vector<uint8_t>& frame, Clock::time_point now
   if (f->arp) return true;  // libslirp answers ARP for its own addresses only
   if (!f->ip) return false; // other EtherTypes go nowhere
   if (f->ip->dst.v6 && !rules_.policy().allow_ipv6) return false;
+  if (is_neighbour_discovery(*f)) return true;  // libslirp's IPv6 router and neighbours
   if (f->ip->fragment) {
     audit_.malformed("IP fragment");
     return false;

@@ -248,3 +248,60 @@ TEST(AuditLog, RateLimitsGuestTriggeredLines) {
 
 }  // namespace
 }  // namespace bbox::net
+
+namespace bbox::net {
+namespace {
+
+std::vector<uint8_t> ip6_frame(const char* src, const char* dst, uint8_t proto,
+                               std::vector<uint8_t> l4) {
+  std::vector<uint8_t> f(test::kGatewayMac.begin(), test::kGatewayMac.end());
+  f.insert(f.end(), test::kGuestMac.begin(), test::kGuestMac.end());
+  f.insert(f.end(), {0x86, 0xdd, 0x60, 0, 0, 0});
+  test::push16(f, static_cast<uint16_t>(l4.size()));
+  f.insert(f.end(), {proto, 64});
+  auto s = parse_ip(src).value(), d = parse_ip(dst).value();
+  f.insert(f.end(), s.bytes.begin(), s.bytes.end());
+  f.insert(f.end(), d.bytes.begin(), d.bytes.end());
+  f.insert(f.end(), l4.begin(), l4.end());
+  fix_checksums(f);
+  return f;
+}
+
+std::vector<uint8_t> syn6(uint16_t port) {
+  std::vector<uint8_t> t;
+  test::push16(t, 40000);
+  test::push16(t, port);
+  test::push32(t, 1);
+  test::push32(t, 0);
+  t.insert(t.end(), {0x50, kTcpSyn, 0xff, 0xff, 0, 0, 0, 0});
+  return t;
+}
+
+TEST(EgressFilterIpv6, WhenAllowedIsFilteredLikeIpv4) {
+  EgressPolicy p;
+  p.profile = Profile::kPermissive;
+  p.allow_ipv6 = true;
+  std::vector<std::vector<uint8_t>> out;
+  AuditLog audit(nullptr);
+  EgressFilter filter(p, audit, {[&](std::vector<uint8_t> f) { out.push_back(f); }, nullptr});
+  auto now = EgressFilter::Clock::now();
+
+  auto ok = ip6_frame("fec0::15", "2001:db8::10", kProtoTcp, syn6(443));
+  EXPECT_TRUE(filter.from_guest(ok, now));
+  auto lo = ip6_frame("fec0::15", "::1", kProtoTcp, syn6(22));
+  EXPECT_FALSE(filter.from_guest(lo, now));
+  auto mapped = ip6_frame("fec0::15", "::ffff:169.254.169.254", kProtoTcp, syn6(80));
+  EXPECT_FALSE(filter.from_guest(mapped, now));
+  ASSERT_EQ(out.size(), 2u);
+  auto rst = parse_frame(out[0]);
+  ASSERT_TRUE(rst && rst->tcp);
+  EXPECT_EQ(rst->tcp->flags, kTcpRst | kTcpAck);
+  EXPECT_EQ(rst->ip->src.str(), "::1");
+
+  auto solicit = ip6_frame("fe80::1", "ff02::2", kProtoIcmp6, {133, 0, 0, 0, 0, 0, 0, 0});
+  EXPECT_TRUE(filter.from_guest(solicit, now));
+  EXPECT_EQ(audit.blocked_summary(), "blocked 2: [::1]:22, [::ffff:169.254.169.254]:80");
+}
+
+}  // namespace
+}  // namespace bbox::net
