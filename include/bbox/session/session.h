@@ -24,6 +24,10 @@ enum class PullPolicy { kAlways, kIfNotPresent, kNever };
 struct AllowedHost {
   std::string host;
   uint16_t port = 0;
+  // Listed by the user (--allow-host, network.allow_hosts, an agent's
+  // allow_hosts) rather than by a profile: only such names may lead into
+  // private address ranges.
+  bool user_listed = false;
 };
 
 struct SessionRequest {
