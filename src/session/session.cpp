@@ -11,6 +11,7 @@
 #include "bbox/common/exit_codes.h"
 #include "bbox/common/message.h"
 #include "bbox/common/paths.h"
+#include "bbox/image/build.h"
 #include "bbox/image/image.h"
 #include "bbox/log/log.h"
 #include "bbox/vm/vm.h"
@@ -110,6 +111,23 @@ Result<int> boot_and_run(const SessionRequest& req, const fs::path& session_dir,
   return result->exit_code;
 }
 
+// "bbox-local/NAME[:latest]" names an image bbox builds itself (on first use,
+// with progress); anything else is resolved as written.
+Result<image::ResolvedImage> resolve_session_image(const SessionRequest& req) {
+  constexpr std::string_view kLocal = "bbox-local/";
+  std::string ref = req.image;
+  if (ref.rfind(kLocal, 0) == 0) {
+    std::string name = ref.substr(kLocal.size());
+    if (name.size() > 7 && name.compare(name.size() - 7, 7, ":latest") == 0) {
+      name.resize(name.size() - 7);
+    }
+    auto built = image::ensure_agent_image(name, {req.verbose});
+    if (!built) return built.error();
+    ref = *built;
+  }
+  return image::resolve_image(ref, to_image(req.pull));
+}
+
 void report(const SessionRequest& req, const PhaseTimer& timer, const std::string& id) {
   if (req.timings) fmt::print(stderr, "{}", timer.table());
   if (!req.trace) return;
@@ -160,7 +178,7 @@ int final_exit_code(int command_rc, const Result<int>& finish) {
 Result<int> run_session(const SessionRequest& req) {
   PhaseTimer timer;
   timer.begin("image");
-  auto img = image::resolve_image(req.image, to_image(req.pull));
+  auto img = resolve_session_image(req);
   if (!img) return img.error();
   timer.end();
   if (req.workspace_mode == WorkspaceMode::kDirect) return run_direct(req, *img, timer);
