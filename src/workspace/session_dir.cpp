@@ -71,6 +71,10 @@ Result<SessionMeta> read_meta(const fs::path& session_dir) {
     m.state = j.at("state").get<std::string>();
     m.created = j.at("created").get<int64_t>();
     m.git_worktree = j.value("git_worktree", false);
+    m.ignore_text = hex_decode(j.value("ignore_hex", std::string()));
+    for (const auto& e : j.value("excludes_hex", std::vector<std::string>())) {
+      m.excludes.push_back(hex_decode(e));
+    }
     return m;
   } catch (const nlohmann::json::exception& e) {
     return Error{"read session '" + session_dir.filename().string() + "': " + e.what()};
@@ -81,7 +85,11 @@ Status write_meta(const fs::path& session_dir, const SessionMeta& m) {
   nlohmann::json j = {{"workspace_hex", hex_encode(m.workspace.string())},
                       {"state", m.state},
                       {"created", m.created},
-                      {"git_worktree", m.git_worktree}};
+                      {"git_worktree", m.git_worktree},
+                      {"ignore_hex", hex_encode(m.ignore_text)}};
+  std::vector<std::string> excludes;
+  for (const auto& e : m.excludes) excludes.push_back(hex_encode(e));
+  j["excludes_hex"] = excludes;
   auto tmp = session_dir / "meta.tmp";
   {
     std::ofstream out(tmp, std::ios::trunc);

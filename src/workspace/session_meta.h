@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <string>
+#include <vector>
 
 #include "bbox/common/result.h"
 
@@ -14,6 +15,8 @@ struct SessionMeta {
   std::string state = "snapshotting";  // "snapshotting" -> "ready" -> "flushing"
   int64_t created = 0;
   bool git_worktree = false;  // the workspace's .git is a file: .git is not flushed
+  std::string ignore_text;            // .broodboxignore as read at snapshot time
+  std::vector<std::string> excludes;  // --exclude and review.exclude_patterns
 };
 
 Result<SessionMeta> read_meta(const std::filesystem::path& session_dir);

@@ -65,6 +65,8 @@ Result<SnapshotStats> take_snapshot(const SessionDir& session, const SnapshotOpt
   if (auto st = manifest.save(session.dir); !st) return st.error();
   meta->state = "ready";
   meta->git_worktree = walk.git_worktree();
+  meta->ignore_text = policy->user_text();
+  meta->excludes = opts.exclude_patterns;
   if (auto st = write_meta(session.dir, *meta); !st) return st.error();
   return walk.stats();
 }

@@ -46,6 +46,8 @@ std::vector<std::string> list_dir(int fd, int* err) {
     if (dup >= 0) ::close(dup);
     return names;
   }
+  // A dup shares the offset of an fd read before: start over.
+  ::rewinddir(d);
   while (dirent* e = ::readdir(d)) {
     if (std::strcmp(e->d_name, ".") == 0 || std::strcmp(e->d_name, "..") == 0) continue;
     names.emplace_back(e->d_name);

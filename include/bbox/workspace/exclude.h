@@ -99,7 +99,13 @@ class ExclusionPolicy {
   static Result<ExclusionPolicy> for_workspace(const std::filesystem::path& workspace,
                                                const std::vector<std::string>& extra);
 
-  void add_user_buffer(std::string_view text) { user_.add_buffer(text); }
+  void add_user_buffer(std::string_view text) {
+    user_.add_buffer(text);
+    user_text_ += text;
+    user_text_ += '\n';
+  }
+  // The .broodboxignore text this policy was built from.
+  const std::string& user_text() const { return user_text_; }
   void add_user_line(std::string_view line) { user_.add_line(line); }
 
   // Decision for one entry whose ancestors were already found not excluded
@@ -114,6 +120,7 @@ class ExclusionPolicy {
  private:
   IgnoreRules secrets_;
   IgnoreRules user_;  // performance excludes first, then the user's lines
+  std::string user_text_;
 };
 
 // The fixed secrets patterns (gitignore syntax) and performance excludes.
