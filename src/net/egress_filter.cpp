@@ -1,5 +1,7 @@
 #include "bbox/net/egress_filter.h"
 
+#include <algorithm>
+
 #include "net/dns_responder.h"
 #include "net/wire.h"
 
@@ -108,6 +110,11 @@ bool EgressFilter::to_outside(const ParsedFrame& f, Clock::time_point now) {
   }
   uint16_t port = f.tcp ? f.tcp->dst_port : f.udp ? f.udp->dst_port : 0;
   ConnectionVerdict v = rules_.check_connection(t, f.ip->dst, port, now);
+  if (v.allowed && f.tcp && !take_syn_token(now)) {
+    audit_.malformed("connection flood: new connection refused");
+    refuse(f);
+    return false;
+  }
   if (v.allowed) {
     if (f.tcp) audit_.allowed("net: allow " + describe(f) + " (" + v.reason + ")");
     return true;
@@ -115,6 +122,15 @@ bool EgressFilter::to_outside(const ParsedFrame& f, Clock::time_point now) {
   audit_.blocked(describe(f), "net: block " + describe(f) + ": " + v.reason);
   refuse(f);
   return false;
+}
+
+bool EgressFilter::take_syn_token(Clock::time_point now) {
+  std::chrono::duration<double> dt = now - syn_refilled_;
+  syn_refilled_ = now;
+  if (dt.count() > 0) syn_tokens_ = std::min(kSynBurst, syn_tokens_ + dt.count() * kSynPerSecond);
+  if (syn_tokens_ < 1) return false;
+  syn_tokens_ -= 1;
+  return true;
 }
 
 void EgressFilter::refuse(const ParsedFrame& f) {

@@ -159,6 +159,7 @@ void SlirpLoop::iterate() {
   }
   run_timers();
   filter_.expire(EgressFilter::Clock::now());
+  flush_guest();
 }
 
 void SlirpLoop::handle_listener() {
@@ -205,8 +206,7 @@ void SlirpLoop::queue_to_guest(std::vector<uint8_t> frame) {
   size_t at = out_.size();
   out_.resize(at + 4);
   wire::put32(&out_[at], static_cast<uint32_t>(frame.size()));
-  out_.insert(out_.end(), frame.begin(), frame.end());
-  flush_guest();
+  out_.insert(out_.end(), frame.begin(), frame.end());  // flushed once per loop iteration
 }
 
 void SlirpLoop::flush_guest() {

@@ -305,3 +305,28 @@ TEST(EgressFilterIpv6, WhenAllowedIsFilteredLikeIpv4) {
 
 }  // namespace
 }  // namespace bbox::net
+
+namespace bbox::net {
+namespace {
+
+TEST(EgressFilterFlood, SynFloodIsCutAfterTheBurstAndRecovers) {
+  EgressPolicy p;
+  p.profile = Profile::kPermissive;
+  std::vector<std::vector<uint8_t>> out;
+  AuditLog audit(nullptr);
+  EgressFilter filter(p, audit, {[&](std::vector<uint8_t> f) { out.push_back(f); }, nullptr});
+  auto now = EgressFilter::Clock::now();
+  int passed = 0;
+  for (int i = 0; i < 1500; ++i) {
+    auto syn = test::tcp4_frame(kGuestIp, 0xc633640a, static_cast<uint16_t>(10000 + i), 443,
+                                kTcpSyn);
+    passed += filter.from_guest(syn, now) ? 1 : 0;
+  }
+  EXPECT_EQ(passed, static_cast<int>(EgressFilter::kSynBurst));
+  EXPECT_EQ(out.size(), 500u);
+  auto later = test::tcp4_frame(kGuestIp, 0xc633640a, 9999, 443, kTcpSyn);
+  EXPECT_TRUE(filter.from_guest(later, now + std::chrono::seconds(1)));
+}
+
+}  // namespace
+}  // namespace bbox::net

@@ -76,6 +76,17 @@ class EgressFilter {
   std::set<uint16_t> service_ports_;
   std::set<uint16_t> host_ports_;
   std::unique_ptr<DnsResponder> dns_;
+  // New TCP connections libslirp may open per second (token bucket), so a
+  // guest flooding SYNs cannot exhaust bbox's file descriptors.
+  double syn_tokens_ = kSynBurst;
+  Clock::time_point syn_refilled_{};
+
+ public:
+  static constexpr double kSynPerSecond = 200;
+  static constexpr double kSynBurst = 1000;
+
+ private:
+  bool take_syn_token(Clock::time_point now);
 };
 
 }  // namespace bbox::net
