@@ -41,6 +41,14 @@ inline constexpr const char* kDefaultRootFsType = "ext4";
 // QEMU instead of leaving it hanging.
 inline constexpr const char* kBaseCmdline = "console=ttyS0 quiet panic=-1";
 
+// Under TCG, the host must also pass tsc_early_khz=<host TSC kHz> (from the
+// host's /proc/cpuinfo "cpu MHz" x 1000): TCG's guest TSC runs at the host's
+// rate, and on loaded hosts the guest's own calibration against the PIT fails
+// ("tsc: Unable to calibrate against PIT ... Marking TSC unstable"); the
+// 6.1 cloud kernel under microvm with ACPI then never gets a timer tick and
+// hangs before init. Seen here in most boots under load (December 2026).
+inline constexpr const char* kTscKhz = "tsc_early_khz";
+
 // The virtio-fs tag of the workspace share and where it is mounted.
 inline constexpr const char* kWorkspaceTag = "workspace";
 inline constexpr const char* kWorkspaceMount = "/workspace";

@@ -1,0 +1,141 @@
+// ensure_kernel: the cached Debian cloud kernel, fetched once.
+//
+// Cache layout, one folder per kernel release:
+//   cache_dir()/kernel/<release>/vmlinuz
+//   cache_dir()/kernel/<release>/modules/<name>.ko
+//   cache_dir()/kernel/<release>/modules.load   (load order, one file a line)
+// A release folder appears only complete: it is built in a temporary folder
+// beside it and renamed into place, under an flock so that two bbox processes
+// starting at once download it only once.
+#include "bbox/vm/kernel.h"
+
+#include <fcntl.h>
+#include <stdlib.h>
+#include <sys/file.h>
+
+#include <fstream>
+
+#include "bbox/common/message.h"
+#include "bbox/common/paths.h"
+#include "bbox/common/unique_fd.h"
+#include "vm/kernel_fetch.h"
+
+namespace bbox::vm {
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr const char* kNoAptHelp =
+    "install Debian's apt, or pass --kernel PATH with a kernel whose virtio drivers "
+    "(virtio_mmio, virtio_blk, virtio_console, virtiofs, overlay) are built in";
+
+// Removes a directory tree when it goes out of scope.
+class TempDir {
+ public:
+  static Result<TempDir> create(const fs::path& parent) {
+    std::string tmpl = (parent / ".tmp-XXXXXX").string();
+    if (::mkdtemp(tmpl.data()) == nullptr) return errno_error("create " + ui::quoted(tmpl), errno);
+    return TempDir(tmpl);
+  }
+  TempDir(TempDir&& o) noexcept : path_(std::exchange(o.path_, {})) {}
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  ~TempDir() {
+    std::error_code ec;
+    if (!path_.empty()) fs::remove_all(path_, ec);
+  }
+  const fs::path& path() const { return path_; }
+
+ private:
+  explicit TempDir(fs::path p) : path_(std::move(p)) {}
+  fs::path path_;
+};
+
+Result<Kernel> load_cached(const fs::path& dir, const std::string& version) {
+  Kernel k;
+  k.version = version;
+  k.vmlinuz = dir / "vmlinuz";
+  std::ifstream list(dir / "modules.load");
+  if (!fs::is_regular_file(k.vmlinuz) || !list) {
+    return Error{"read cached kernel " + ui::quoted(dir.string()) + ": incomplete"};
+  }
+  for (std::string line; std::getline(list, line);) {
+    if (!line.empty()) k.modules.push_back(dir / "modules" / line);
+  }
+  return k;
+}
+
+// The newest release already in the cache, for when apt cannot be asked.
+std::optional<std::string> newest_cached(const fs::path& root) {
+  std::optional<std::string> best;
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator(root, ec)) {
+    std::string name = e.path().filename().string();
+    if (name.empty() || name[0] == '.' || !fs::exists(e.path() / "modules.load")) continue;
+    if (!best || name > *best) best = name;  // TODO: compare as Debian versions
+  }
+  return best;
+}
+
+Result<Kernel> fetch_locked(const fs::path& root, const std::string& version) {
+  fs::path dir = root / version;
+  UniqueFd lock(::open((root / ".lock").c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600));
+  if (!lock) return errno_error("lock the kernel cache", errno);
+  // Blocks while another bbox downloads; released when `lock` closes.
+  if (::flock(lock.get(), LOCK_EX) != 0) return errno_error("lock the kernel cache", errno);
+  if (fs::exists(dir / "modules.load")) return load_cached(dir, version);
+
+  auto work = TempDir::create(root);
+  if (!work) return work.error();
+  fs::path out = work->path() / "out";
+  if (auto st = fetch_kernel(version, work->path(), out); !st) {
+    return st.error().wrap("fetch the guest kernel");
+  }
+  std::error_code ec;
+  fs::rename(out, dir, ec);
+  if (ec) return Error{"store the kernel in " + ui::quoted(dir.string()) + ": " + ec.message()};
+  return load_cached(dir, version);
+}
+
+Result<Kernel> with_override(const fs::path& vmlinuz, const fs::path& root) {
+  if (!fs::is_regular_file(vmlinuz)) {
+    return Error{"use kernel " + ui::quoted(vmlinuz.string()) + ": no such file"};
+  }
+  Kernel k;
+  k.vmlinuz = vmlinuz;
+  auto release = bzimage_release(vmlinuz);
+  if (release) {
+    k.version = *release;
+    auto cached = load_cached(root / *release, *release);
+    if (cached) k.modules = cached->modules;
+  }
+  if (k.modules.empty()) {
+    ui::note("kernel {} comes without cached modules: its virtio drivers must be built in",
+             ui::quoted(vmlinuz.string()));
+  }
+  return k;
+}
+
+}  // namespace
+
+Result<Kernel> ensure_kernel(const std::optional<fs::path>& override_vmlinuz) {
+  fs::path root = paths::cache_dir() / "kernel";
+  std::error_code ec;
+  fs::create_directories(root, ec);
+  if (ec) return Error{"create " + ui::quoted(root.string()) + ": " + ec.message()};
+  if (override_vmlinuz) return with_override(*override_vmlinuz, root);
+
+  auto version = resolve_cloud_kernel_version();
+  if (!version) {
+    if (auto cached = newest_cached(root)) {
+      ui::note("cannot ask apt for the current kernel ({}); using cached {}",
+               version.error().message, *cached);
+      return load_cached(root / *cached, *cached);
+    }
+    return Error{"find the guest kernel: " + version.error().message + "; " + kNoAptHelp};
+  }
+  if (fs::exists(root / *version / "modules.load")) return load_cached(root / *version, *version);
+  return fetch_locked(root, *version);
+}
+
+}  // namespace bbox::vm

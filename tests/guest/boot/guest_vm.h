@@ -1,0 +1,59 @@
+// A bare microVM for testing bbox-init on its own: QEMU started directly
+// (not through run_vm) with the cached kernel, a fresh initramfs, a busybox
+// root image, and the control port on a unix socket the test talks to.
+#pragma once
+
+#include <sys/types.h>
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "bbox/common/unique_fd.h"
+#include "bbox/proto/protocol.h"
+
+namespace bbox::testing {
+
+struct CommandResult {
+  std::string out;
+  std::string err;
+  proto::ExitStatus exit;
+  bool got_exit = false;
+};
+
+class GuestVm {
+ public:
+  // Everything under `dir`. Boots and waits for Hello (or fails the test).
+  explicit GuestVm(const std::filesystem::path& dir, const std::filesystem::path& root_image,
+                   const std::string& extra_cmdline = "");
+  ~GuestVm();
+
+  bool ready() const { return ready_; }
+  const std::string& kernel_release() const { return release_; }
+
+  // Runs argv on `channel`, feeding `input` (then end of input), until Exit.
+  CommandResult run(uint32_t channel, const std::vector<std::string>& argv,
+                    const std::string& input = "", uint32_t uid = 1000, bool tty = false);
+
+  // Waits for QEMU to exit on its own; false after `seconds`.
+  bool wait_exit(int seconds);
+  void send(proto::Type type, uint32_t channel, const std::string& payload);
+  std::string console() const;
+  std::vector<std::string> logs;  // kLog frames seen
+
+ private:
+  void boot(const std::filesystem::path& root_image, const std::string& extra_cmdline);
+  bool next_frame(proto::Frame* f, int timeout_ms);
+  std::filesystem::path dir_;
+  pid_t qemu_ = -1;
+  UniqueFd sock_;
+  proto::FrameReader reader_;
+  bool ready_ = false;
+  std::string release_;
+};
+
+// Builds (once per process) an ext4 image of a busybox-static tree in `dir`;
+// empty when busybox or mkfs.ext4 is missing.
+std::filesystem::path busybox_root_image(const std::filesystem::path& dir);
+
+}  // namespace bbox::testing
