@@ -2,6 +2,9 @@
 // control channel, and the user's terminal bridged to the guest command.
 #pragma once
 
+#include <sys/types.h>
+
+#include <chrono>
 #include <cstdint>
 #include <filesystem>
 #include <optional>
@@ -53,15 +56,43 @@ struct VmSpec {
   int ready_timeout_seconds = 60;
 };
 
+// How long each phase of run_vm took, for the --timings table.
+struct VmTimings {
+  std::chrono::milliseconds kernel_initramfs{0};  // ensure_kernel + ensure_initramfs
+  std::chrono::milliseconds start_to_ready{0};    // virtiofsd + QEMU start to the guest's Hello
+  std::chrono::milliseconds session{0};           // Exec to the command's exit
+  std::chrono::milliseconds stop{0};              // shutdown request to QEMU and virtiofsd gone
+};
+
 struct VmResult {
   int exit_code = 0;  // the command's status, 128+N for a signal
   bool guest_crashed = false;  // QEMU died or the guest stopped answering
   std::string message;         // when guest_crashed or the command could not start
+  bool out_of_memory = false;  // console.log shows the guest's OOM killer at work
+  int interrupted_by = 0;      // SIGINT/SIGTERM/SIGHUP to bbox that ended the run, or 0
+  AccelChoice accel;           // what the VM ran with
+  VmTimings timings;
 };
 
 // Boots the VM, runs the command with the user's terminal attached, and stops
 // QEMU and virtiofsd before returning, on every path. Children die with bbox
 // (parent-death signal) even if bbox is killed with SIGKILL.
+//
+// Errors before the command started (missing QEMU, kernel, a guest that never
+// became ready: the message then quotes the end of console.log) come back as
+// Error. Once the command ran, the outcome is a VmResult; run_vm has already
+// told the user about a crash, an out-of-memory kill or a command that could
+// not start (VmResult::message repeats it for logs).
+//
+// While it runs, run_vm owns SIGINT, SIGTERM, SIGHUP and SIGWINCH (and
+// ignores SIGPIPE); the previous handlers come back before it returns.
+// Call it from the thread that lives longest (see vm/child_process.h).
 Result<VmResult> run_vm(const VmSpec& spec);
+
+// QEMU and virtiofsd processes that belong to a session: their command line
+// names a file in `session_dir`, or serves `shared_dir`. Empty once run_vm has
+// returned, on every path; the session code can check this before the diff.
+std::vector<pid_t> find_vm_processes(const std::filesystem::path& session_dir,
+                                     const std::filesystem::path& shared_dir);
 
 }  // namespace bbox::vm

@@ -1,0 +1,44 @@
+// Running one command in the guest over the control channel and bridging it
+// to the user's stdin, stdout and stderr until it exits.
+#pragma once
+
+#include <chrono>
+#include <string>
+
+#include "bbox/common/result.h"
+#include "bbox/proto/protocol.h"
+#include "vm/child_process.h"
+#include "vm/control_channel.h"
+#include "vm/guest_log.h"
+#include "vm/terminal.h"
+
+namespace bbox::vm {
+
+// The host side of the bridge. `tty_fd` is the terminal whose size the guest
+// PTY follows (-1 without one).
+struct BridgeIo {
+  int in_fd = 0;
+  int out_fd = 1;
+  int err_fd = 2;
+  int tty_fd = -1;
+};
+
+struct CommandOutcome {
+  int exit_code = 0;        // the command's status, 128+N for signal N
+  bool guest_gone = false;  // the guest or QEMU went away before an exit status
+  int stopped_by = 0;       // the signal to bbox that ended the session, if any
+  std::string message;      // the guest's reason when the command could not start
+};
+
+// How long a forwarded SIGINT/SIGTERM/SIGHUP gives the command to exit before
+// bbox stops the VM anyway.
+inline constexpr std::chrono::milliseconds kSignalGrace{3000};
+
+// Sends `request` on channel 1 and bridges until the command exits, the guest
+// goes away, or a signal to bbox ends the session (the signal is forwarded to
+// the command first; bbox waits kSignalGrace for it to exit).
+CommandOutcome run_guest_command(const proto::ExecRequest& request, ControlChannel& control,
+                                 ChildProcess& qemu, SignalPipe& signals, GuestLog& log,
+                                 const BridgeIo& io);
+
+}  // namespace bbox::vm

@@ -1,0 +1,173 @@
+// run_vm: kernel and initramfs, virtiofsd and QEMU, the guest's ready
+// message, the command bridged to the user's terminal, and the stop in order.
+#include <signal.h>
+#include <unistd.h>
+
+#include <cerrno>
+
+#include <fmt/format.h>
+
+#include "bbox/common/exit_codes.h"
+#include "bbox/common/message.h"
+#include "bbox/vm/initramfs.h"
+#include "bbox/vm/kernel.h"
+#include "bbox/vm/vm.h"
+#include "vm/guest_command.h"
+#include "vm/vm_boot.h"
+
+namespace bbox::vm {
+namespace {
+
+namespace fs = std::filesystem;
+using Clock = std::chrono::steady_clock;
+
+std::chrono::milliseconds since(Clock::time_point start) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start);
+}
+
+Status check_spec(const VmSpec& spec) {
+  std::error_code ec;
+  if (!fs::is_directory(spec.session_dir, ec)) {
+    return Error{"start the VM: session directory " + ui::quoted(spec.session_dir.string()) +
+                 " does not exist"};
+  }
+  if (!fs::is_directory(spec.shared_dir, ec)) {
+    return Error{"start the VM: shared directory " + ui::quoted(spec.shared_dir.string()) +
+                 " does not exist"};
+  }
+  if (!fs::is_regular_file(spec.root_image, ec)) {
+    return Error{"start the VM: root image " + ui::quoted(spec.root_image.string()) +
+                 " does not exist"};
+  }
+  if (spec.argv.empty()) return Error{"start the VM: no command to run"};
+  return ok_status();
+}
+
+Result<AccelChoice> pick_accel(const VmSpec& spec) {
+  auto accel = choose_accel(spec.accel);
+  if (!accel) return accel;
+  if (spec.accel == Accel::kAuto && accel->accel == Accel::kTcg) {
+    ui::note("using TCG (slower) instead of KVM: {}", accel->reason);
+  }
+  return accel;
+}
+
+Result<QemuLaunch> prepare_launch(const VmSpec& spec, Accel accel) {
+  auto kernel = ensure_kernel(spec.kernel);
+  if (!kernel) return kernel.error();
+  auto init = find_bbox_init();
+  if (!init) return init.error();
+  auto initramfs = ensure_initramfs(*kernel, *init);
+  if (!initramfs) return initramfs.error();
+
+  QemuLaunch l;
+  l.accel = accel;
+  l.vmlinuz = kernel->vmlinuz;
+  l.initramfs = *initramfs;
+  std::optional<uint64_t> tsc_khz;
+  if (accel == Accel::kTcg) tsc_khz = host_tsc_khz("/proc/cpuinfo");
+  l.kernel_cmdline =
+      guest_kernel_cmdline(spec, detect_root_fs_type(spec.root_image), tsc_khz);
+  l.files = SessionFiles::in(fs::absolute(spec.session_dir));
+  return l;
+}
+
+proto::ExecRequest exec_request(const VmSpec& spec, int tty_fd) {
+  proto::ExecRequest r;
+  r.argv = spec.argv;
+  r.env = spec.env;
+  r.cwd = spec.workdir;
+  r.tty = spec.tty;
+  if (tty_fd >= 0) {
+    if (auto size = terminal_size(tty_fd)) r.winsize = *size;
+  }
+  return r;
+}
+
+int terminal_fd() {
+  if (::isatty(STDIN_FILENO)) return STDIN_FILENO;
+  if (::isatty(STDOUT_FILENO)) return STDOUT_FILENO;
+  return -1;
+}
+
+// Runs the command with the terminal in raw mode when there is one.
+CommandOutcome run_command(const VmSpec& spec, VmProcesses& vm, SignalPipe& signals,
+                           GuestLog& log) {
+  BridgeIo io;
+  io.tty_fd = spec.tty ? terminal_fd() : -1;
+  std::optional<RawTerminal> raw;
+  if (spec.tty && ::isatty(STDIN_FILENO)) {
+    auto r = RawTerminal::enter(STDIN_FILENO);
+    if (r) raw.emplace(std::move(*r));
+  }
+  return run_guest_command(exec_request(spec, io.tty_fd), *vm.control, vm.qemu, signals, log,
+                           io);
+}
+
+// What the user is told after the command ended, and what VmResult records.
+void report_outcome(const VmSpec& spec, const VmProcesses& vm, const CommandOutcome& o,
+                    VmResult& result) {
+  result.exit_code = o.exit_code;
+  result.message = o.message;
+  result.interrupted_by = o.stopped_by;
+  result.out_of_memory = console_shows_oom(vm.files.console_log);
+  if (o.guest_gone) {
+    result.guest_crashed = true;
+    result.exit_code = exit_code::kError;
+    ui::error("run {} in the guest: the VM stopped before the command finished ({}); see {}",
+              ui::quoted(spec.argv[0]), ui::printable(o.message),
+              ui::quoted(vm.files.console_log.string()));
+  } else if (!o.message.empty()) {
+    ui::error("run {} in the guest: {}", ui::quoted(spec.argv[0]), ui::printable(o.message));
+  }
+  if (result.out_of_memory) {
+    ui::error("the guest ran out of memory and killed a process; try a larger --memory "
+              "(now {} MiB)", spec.memory_mib);
+  }
+}
+
+}  // namespace
+
+Result<VmResult> run_vm(const VmSpec& spec) {
+  Status s = check_spec(spec);
+  if (!s) return s.error();
+  VmResult result;
+  auto accel = pick_accel(spec);
+  if (!accel) return accel.error();
+  result.accel = *accel;
+
+  auto start = Clock::now();
+  auto launch = prepare_launch(spec, accel->accel);
+  if (!launch) return launch.error();
+  result.timings.kernel_initramfs = since(start);
+
+  auto signals = SignalPipe::install({SIGINT, SIGTERM, SIGHUP, SIGWINCH});
+  if (!signals) return signals.error();
+  GuestLog log(launch->files.console_log.parent_path() / "guest.log");
+
+  start = Clock::now();
+  auto vm = start_vm_processes(spec, *launch);
+  if (!vm) return vm.error();
+  int interrupted = 0;
+  s = wait_until_ready(*vm, spec, *signals, log, &interrupted);
+  if (!s) return s.error();
+  result.timings.start_to_ready = since(start);
+  if (interrupted != 0) {
+    result.interrupted_by = interrupted;
+    result.exit_code = exit_code::kSignalBase + interrupted;
+    vm->stop();
+    return result;
+  }
+
+  start = Clock::now();
+  CommandOutcome outcome = run_command(spec, *vm, *signals, log);
+  result.timings.session = since(start);
+
+  start = Clock::now();
+  vm->stop();
+  result.timings.stop = since(start);
+  report_outcome(spec, *vm, outcome, result);
+  return result;
+}
+
+}  // namespace bbox::vm

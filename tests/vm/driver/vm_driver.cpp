@@ -1,0 +1,75 @@
+// bbox-vm-driver: calls run_vm with flags, for the VM tests and the benchmark
+// until the session code runs VMs through the real CLI.
+//
+//   bbox-vm-driver --session DIR --shared DIR --root IMAGE [--tty] [--accel auto|kvm|tcg]
+//                  [--memory MIB] [--cpus N] [--timeout S] [--env NAME=value]... [--timings]
+//                  -- COMMAND [ARG]...
+#include <cstdio>
+#include <cstring>
+#include <string>
+
+#include "bbox/common/exit_codes.h"
+#include "bbox/common/message.h"
+#include "bbox/vm/vm.h"
+
+namespace {
+
+using bbox::vm::Accel;
+
+bool parse(int argc, char** argv, bbox::vm::VmSpec& spec, bool& timings) {
+  spec.tty = false;
+  for (int i = 1; i < argc; ++i) {
+    std::string a = argv[i];
+    auto value = [&]() -> std::string { return i + 1 < argc ? argv[++i] : ""; };
+    if (a == "--") {
+      for (++i; i < argc; ++i) spec.argv.push_back(argv[i]);
+    } else if (a == "--session") {
+      spec.session_dir = value();
+    } else if (a == "--shared") {
+      spec.shared_dir = value();
+    } else if (a == "--root") {
+      spec.root_image = value();
+    } else if (a == "--tty") {
+      spec.tty = true;
+    } else if (a == "--accel") {
+      std::string v = value();
+      spec.accel = v == "kvm" ? Accel::kKvm : v == "tcg" ? Accel::kTcg : Accel::kAuto;
+    } else if (a == "--memory") {
+      spec.memory_mib = std::stoull(value());
+    } else if (a == "--cpus") {
+      spec.cpus = std::stoi(value());
+    } else if (a == "--timeout") {
+      spec.ready_timeout_seconds = std::stoi(value());
+    } else if (a == "--env") {
+      spec.env.push_back(value());
+    } else if (a == "--timings") {
+      timings = true;
+    } else {
+      bbox::ui::error("unknown flag {}", bbox::ui::quoted(a));
+      return false;
+    }
+  }
+  return !spec.argv.empty();
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  bbox::vm::VmSpec spec;
+  bool timings = false;
+  if (!parse(argc, argv, spec, timings)) return bbox::exit_code::kUsage;
+  auto result = bbox::vm::run_vm(spec);
+  if (!result) {
+    bbox::ui::error("{}", result.error().message);
+    return bbox::exit_code::kError;
+  }
+  if (timings) {
+    std::fprintf(stderr, "kernel/initramfs %lld ms\nstart to ready %lld ms\nsession %lld ms\n"
+                 "stop %lld ms\n",
+                 static_cast<long long>(result->timings.kernel_initramfs.count()),
+                 static_cast<long long>(result->timings.start_to_ready.count()),
+                 static_cast<long long>(result->timings.session.count()),
+                 static_cast<long long>(result->timings.stop.count()));
+  }
+  return result->exit_code;
+}
