@@ -121,8 +121,9 @@ void write_header(const Change& c, const Side& before, const Side& after, const 
   if (both && git_mode(before) != git_mode(after)) {
     sink("old mode " + git_mode(before) + "\nnew mode " + git_mode(after) + "\n");
   }
-  if (before.type == EntryType::kNone || after.type == EntryType::kNone ||
-      c.content_changed) {
+  // Full object ids only where git apply needs them: in patches with data.
+  if (o.binary_data && (before.type == EntryType::kNone || after.type == EntryType::kNone ||
+                        c.content_changed)) {
     std::string tail = both && git_mode(before) == git_mode(after) ? " " + git_mode(after) : "";
     sink("index " + blob_id(t.workspace.get(), before, c.path) + ".." +
          blob_id(t.snapshot.get(), after, c.path) + tail + "\n");
