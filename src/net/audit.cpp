@@ -30,7 +30,7 @@ void AuditLog::write(std::string_view line) {
     return;
   }
   if (suppressed_ > suppressed_reported_) {
-    sink_("net: " + std::to_string(suppressed_ - suppressed_reported_) +
+    sink_("" + std::to_string(suppressed_ - suppressed_reported_) +
           " audit lines suppressed (rate limit)");
     suppressed_reported_ = suppressed_;
   }
@@ -59,7 +59,7 @@ void AuditLog::blocked(std::string_view item, std::string_view line) {
 void AuditLog::malformed(std::string_view what) {
   std::lock_guard lock(mu_);
   ++malformed_;
-  write(std::string("net: dropped malformed ") + std::string(what) + " from the guest");
+  write(std::string("dropped malformed ") + std::string(what) + " from the guest");
 }
 
 std::string AuditLog::blocked_summary() const {

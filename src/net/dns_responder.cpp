@@ -30,7 +30,7 @@ void DnsResponder::on_query(const ParsedFrame& f, Clock::time_point now) {
   if (name == kHostName) return answer_locally(p);
   p.verdict = rules_.check_name(name);
   if (!p.verdict.allowed) {
-    audit_.blocked(name + " (DNS)", "net: block dns " + name + ": not in the egress policy");
+    audit_.blocked(name + " (DNS)", "block dns " + name + ": not in the egress policy");
     return reply(p, kRcodeNxDomain, {});
   }
   bool wanted = p.question.type == kDnsA ||
@@ -79,7 +79,7 @@ void DnsResponder::on_upstream(Bytes datagram, Clock::time_point now) {
 
   DnsChain chain = follow_chain(*msg, p.question.name, p.question.type);
   uint32_t ttl = rules_.learn(p.verdict, chain.addresses, chain.min_ttl, now);
-  std::string line = "net: allow dns " + p.question.name + " ->";
+  std::string line = "allow dns " + p.question.name + " ->";
   for (const IpAddress& a : chain.addresses) line += " " + a.str();
   audit_.allowed(line + " for " + std::to_string(ttl) + "s (rule " + p.verdict.rule + ")");
   for (DnsRecord& r : chain.records) r.ttl = std::min(r.ttl, ttl);
@@ -88,7 +88,7 @@ void DnsResponder::on_upstream(Bytes datagram, Clock::time_point now) {
 
 void DnsResponder::expire(Clock::time_point now) {
   while (!pending_.empty() && pending_.front().deadline <= now) {
-    audit_.allowed("net: host resolver did not answer for " + pending_.front().question.name +
+    audit_.allowed("host resolver did not answer for " + pending_.front().question.name +
                    "; SERVFAIL to the guest");
     reply(pending_.front(), kRcodeServFail, {});
     pending_.pop_front();

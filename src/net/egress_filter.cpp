@@ -65,7 +65,7 @@ bool EgressFilter::from_guest_ip(const ParsedFrame& f, std::vector<uint8_t>& fra
       return false;
     }
     if (f.icmp) return true;  // libslirp answers pings to its resolver address
-    audit_.blocked(describe(f), "net: block " + describe(f) + ": DNS is served over UDP only");
+    audit_.blocked(describe(f), "block " + describe(f) + ": DNS is served over UDP only");
     refuse(f);
     return false;
   }
@@ -86,7 +86,7 @@ bool EgressFilter::to_gateway(const ParsedFrame& f, std::vector<uint8_t>& frame)
     }
     if (host_ports_.count(port)) {
       if ((f.tcp->flags & kTcpSyn) && !(f.tcp->flags & kTcpAck)) {
-        audit_.allowed("net: allow tcp " + endpoint(f.ip->dst, port) + " (host port " +
+        audit_.allowed("allow tcp " + endpoint(f.ip->dst, port) + " (host port " +
                        std::to_string(port) + ")");
       }
       return true;
@@ -94,7 +94,7 @@ bool EgressFilter::to_gateway(const ParsedFrame& f, std::vector<uint8_t>& frame)
   }
   if (dst == (kNetwork | 0xff)) return false;  // broadcast
   std::string what = describe(f) + " (host)";
-  audit_.blocked(what, "net: block " + what + ": not an opened host port");
+  audit_.blocked(what, "block " + what + ": not an opened host port");
   refuse(f);
   return false;
 }
@@ -116,10 +116,10 @@ bool EgressFilter::to_outside(const ParsedFrame& f, Clock::time_point now) {
     return false;
   }
   if (v.allowed) {
-    if (f.tcp) audit_.allowed("net: allow " + describe(f) + " (" + v.reason + ")");
+    if (f.tcp) audit_.allowed("allow " + describe(f) + " (" + v.reason + ")");
     return true;
   }
-  audit_.blocked(describe(f), "net: block " + describe(f) + ": " + v.reason);
+  audit_.blocked(describe(f), "block " + describe(f) + ": " + v.reason);
   refuse(f);
   return false;
 }

@@ -98,18 +98,6 @@ Result<HostRule> parse_host_rule(std::string_view text) {
   return rule;
 }
 
-std::vector<HostRule> standard_registry_hosts() {
-  std::vector<HostRule> rules;
-  for (const char* text : {"github.com:443", "github.com:22", "api.github.com:443",
-                           "*.githubusercontent.com:443", "registry.npmjs.org:443",
-                           "pypi.org:443", "*.pypi.org:443", "files.pythonhosted.org:443",
-                           "proxy.golang.org:443", "sum.golang.org:443", "*.docker.io:443",
-                           "ghcr.io:443"}) {
-    rules.push_back(parse_host_rule(text).value());
-  }
-  return rules;
-}
-
 Result<SocketAddress> read_resolv_conf(const std::string& path) {
   std::ifstream in(path);
   if (!in) return Error{"read '" + path + "': cannot open"};

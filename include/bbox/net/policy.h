@@ -39,10 +39,6 @@ struct HostRule {
 // empty labels, and bytes outside [a-z0-9_-] (after lowercasing).
 Result<HostRule> parse_host_rule(std::string_view text);
 
-// The hosts of the `standard` profile besides the LLM provider: GitHub,
-// npm, PyPI, the Go proxy and sum database, Docker Hub and ghcr.io.
-std::vector<HostRule> standard_registry_hosts();
-
 struct SocketAddress {
   IpAddress addr;
   uint16_t port = 53;
