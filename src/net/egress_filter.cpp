@@ -24,6 +24,11 @@ bool is_neighbour_discovery(const ParsedFrame& f) {
          f.icmp->type <= 137;
 }
 
+bool is_broadcast_or_multicast(const IpAddress& a) {
+  if (a.v6) return a.bytes[0] == 0xff;
+  return a.v4_value() == 0xffffffff || (a.v4_value() >> 28) == 0xe;
+}
+
 void set_v4(std::vector<uint8_t>& frame, size_t offset, uint32_t addr) {
   wire::put32(&frame[14 + offset], addr);
 }
@@ -70,7 +75,7 @@ bool EgressFilter::from_guest_ip(const ParsedFrame& f, std::vector<uint8_t>& fra
     return false;
   }
   if (in_guest_network(ip.dst)) return to_gateway(f, frame);
-  if (!ip.dst.v6 && (ip.dst.v4_value() == 0xffffffff)) return false;
+  if (is_broadcast_or_multicast(ip.dst)) return false;  // nothing to reach; not worth a log line
   return to_outside(f, now);
 }
 

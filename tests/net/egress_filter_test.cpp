@@ -330,3 +330,18 @@ TEST(EgressFilterFlood, SynFloodIsCutAfterTheBurstAndRecovers) {
 
 }  // namespace
 }  // namespace bbox::net
+
+namespace bbox::net {
+namespace {
+
+TEST(EgressFilterNoise, MulticastAndBroadcastAreDroppedWithoutALogLine) {
+  Harness h(standard());
+  EXPECT_FALSE(h.send(test::udp4_frame(kGuestIp, 0xe00000fb, 5353, 5353, {0})));
+  EXPECT_FALSE(h.send(test::udp4_frame(kGuestIp, 0xffffffff, 68, 67, {0})));
+  EXPECT_TRUE(h.to_guest.empty());
+  EXPECT_TRUE(h.log.empty());
+  EXPECT_EQ(h.audit.blocked_summary(), "");
+}
+
+}  // namespace
+}  // namespace bbox::net
