@@ -61,10 +61,11 @@ Result<AgentLayer> plan_codex(const fs::path& log) {
   std::string version = meta->value("version", "");
   std::string native = pinned_spec(*meta, "@openai/codex-linux-x64");
   if (native.empty()) return Error{"@openai/codex " + version + " names no linux-x64 package"};
+  // The binary finds its helpers (codex-resources, codex-path) beside it.
   return AgentLayer{
       version,
-      {{native, "package/vendor/x86_64-unknown-linux-musl/codex/codex", "usr/local/bin/codex"}},
-      {},
+      {{native, "package/vendor/x86_64-unknown-linux-musl", "usr/local/lib/codex"}},
+      {{"usr/local/bin/codex", "../lib/codex/bin/codex"}},
       {"CODEX_UNSAFE_ALLOW_NO_SANDBOX=1"}};
 }
 
