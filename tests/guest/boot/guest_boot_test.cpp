@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <cstdlib>
+#include <fstream>
 
 #include "guest_vm.h"
 
@@ -76,29 +77,119 @@ TEST_F(GuestBoot, RunsCommandsAndReportsExitCodesAndSignals) {
   auto cat = vm.run(6, {"cat"}, "piped input\n");
   EXPECT_EQ(cat.out, "piped input\n");
 
+  // A signal from the host reaches the command's process group.
+  proto::ExecRequest sleeper;
+  sleeper.argv = {"sh", "-c", "sleep 100; exit 3"};
+  sleeper.cwd = "/";
+  vm.send(proto::Type::kExec, 7, proto::encode(sleeper));
+  vm.send(proto::Type::kSignal, 7, proto::encode_u32(15));
+  auto term = vm.wait_for_exit(7);
+  EXPECT_TRUE(term.exit.signaled);
+  EXPECT_EQ(term.exit.code, 15);
+
+  // Files come back on request, symlinks as links, never followed.
+  auto made = vm.run(8, {"sh", "-c", "mkdir -p /tmp/out/d && printf abc > /tmp/out/d/f && "
+                                     "ln -s /etc/passwd /tmp/out/link"});
+  EXPECT_EQ(made.exit.code, 0);
+  auto files = vm.get_files(9, "/tmp/out");
+  EXPECT_EQ(files.error, "");
+  EXPECT_EQ(files.entries["d/f"], "abc");
+  EXPECT_EQ(files.entries["link"], "/etc/passwd");
+  EXPECT_TRUE(files.entries.count("d"));
+  EXPECT_EQ(vm.get_files(10, "/no/such").error, "stat : No such file or directory");
+
   // Ending the session command powers the guest off.
   vm.send(proto::Type::kStdin, 1, "done\n");
   EXPECT_TRUE(vm.wait_exit(60)) << vm.console();
 }
 
-TEST_F(GuestBoot, SandboxUserExistsWithWritableHomeDespiteBrokenPasswd) {
-  GuestVm vm(vm_dir_, *image_);
+TEST_F(GuestBoot, SetsUpSandboxUserHostnameNetworkAndHardening) {
+  GuestVm vm(vm_dir_, *image_,
+             "bbox.ip=10.0.2.15/24 bbox.gw=10.0.2.2 bbox.dns=10.0.2.3",
+             {"-netdev", "user,id=n0,restrict=on", "-device", "virtio-net-device,netdev=n0"});
   ASSERT_TRUE(vm.ready());
-  auto id = vm.run(1, {"sh", "-c", "id; echo $HOME $USER; touch ~/f && echo writable; "
+  // The session: it runs until the host asks for shutdown.
+  proto::ExecRequest session;
+  session.argv = {"sleep", "1000"};
+  session.cwd = "/";
+  vm.send(proto::Type::kExec, 1, proto::encode(session));
+
+  auto id = vm.run(2, {"sh", "-c", "id; echo $HOME $USER; touch ~/f && echo writable; "
                                    "grep -c . /etc/passwd"});
   ASSERT_TRUE(id.got_exit) << vm.console();
   EXPECT_EQ(id.out, "uid=1000(sandbox) gid=1000(sandbox) groups=1000(sandbox)\n"
                     "/home/sandbox sandbox\nwritable\n2\n");
   EXPECT_EQ(id.exit.code, 0);
+
+  auto sys = vm.run(3, {"sh", "-c", "hostname; cat /etc/resolv.conf; "
+                                    "ip -4 -o addr show eth0 | awk '{print $4}'; "
+                                    "ip route | grep default; "
+                                    "cat /proc/sys/kernel/kptr_restrict "
+                                    "/proc/sys/kernel/dmesg_restrict "
+                                    "/proc/sys/kernel/unprivileged_bpf_disabled "
+                                    "/proc/sys/kernel/modules_disabled; "
+                                    "touch /bin/x && echo root-writable"},
+                    "", 0);
+  EXPECT_EQ(sys.out, "guest-test\nnameserver 10.0.2.3\n10.0.2.15/24\n"
+                     "default via 10.0.2.2 dev eth0 \n2\n1\n1\n1\nroot-writable\n");
+  EXPECT_EQ(sys.exit.code, 0) << sys.err;
+
+  vm.send(proto::Type::kShutdown, 0, "");
+  EXPECT_TRUE(vm.wait_exit(60)) << vm.console();
+}
+
+TEST_F(GuestBoot, MountsTheWorkspaceShareWhereTheSandboxUserWrites) {
+  if (::geteuid() != 0 || !fs::exists("/usr/lib/qemu/virtiofsd")) {
+    GTEST_SKIP() << "starting virtiofsd directly needs root and qemu-system-common";
+  }
+  fs::path ws = vm_dir_ / "ws";
+  fs::create_directories(ws);
+  fs::permissions(ws, fs::perms::all);  // no id mapping here: let uid 1000 write
+  { std::ofstream(ws / "from-host.txt") << "host\n"; }
+  GuestVm vm(vm_dir_, *image_, "", {}, ws);
+  ASSERT_TRUE(vm.ready());
+  proto::ExecRequest req;
+  req.argv = {"sh", "-c", "pwd; cat from-host.txt; echo guest > from-guest.txt"};
+  vm.send(proto::Type::kExec, 1, proto::encode(req));  // cwd: /workspace by default
+  auto r = vm.wait_for_exit(1);
+  ASSERT_TRUE(r.got_exit) << vm.console();
+  EXPECT_EQ(r.out, "/workspace\nhost\n");
+  EXPECT_EQ(r.exit.code, 0) << r.err;
   EXPECT_TRUE(vm.wait_exit(60));
+  std::ifstream in(ws / "from-guest.txt");
+  std::string got((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  EXPECT_EQ(got, "guest\n");
+}
+
+TEST_F(GuestBoot, ReportsOutOfMemoryKills) {
+  GuestVm vm(vm_dir_, *image_);
+  ASSERT_TRUE(vm.ready());
+  // tail keeps the whole of a file without newlines in memory.
+  auto r = vm.run(1, {"tail", "/dev/zero"});
+  ASSERT_TRUE(r.got_exit) << vm.console();
+  EXPECT_TRUE(r.exit.signaled);
+  EXPECT_EQ(r.exit.code, 9);
+  EXPECT_EQ(r.exit.message, "out of memory: the guest kernel killed a process of this command");
+  bool logged = false;
+  for (const auto& l : vm.logs) logged |= l.rfind("out of memory: ", 0) == 0;
+  EXPECT_TRUE(logged);
 }
 
 TEST_F(GuestBoot, TerminalCommandSeesItsWindowSize) {
   GuestVm vm(vm_dir_, *image_);
   ASSERT_TRUE(vm.ready());
-  auto r = vm.run(1, {"sh", "-c", "stty size; tty"}, "", 1000, true);
+  proto::ExecRequest req;
+  req.argv = {"sh", "-c", "stty size; tty; read x; stty size"};
+  req.cwd = "/";
+  req.tty = true;
+  req.winsize = {24, 80};
+  vm.send(proto::Type::kExec, 1, proto::encode(req));
+  EXPECT_EQ(vm.read_until(1, "/dev/pts/0\r\n"), "24 80\r\n/dev/pts/0\r\n");
+  vm.send(proto::Type::kResize, 1, proto::encode(proto::Winsize{30, 100}));
+  vm.send(proto::Type::kStdin, 1, "go\r");
+  auto r = vm.wait_for_exit(1);
   ASSERT_TRUE(r.got_exit) << vm.console();
-  EXPECT_EQ(r.out, "24 80\r\n/dev/pts/0\r\n");
+  EXPECT_EQ(r.out, "go\r\n30 100\r\n");
   EXPECT_TRUE(vm.wait_exit(60));
 }
 

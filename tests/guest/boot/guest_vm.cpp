@@ -90,12 +90,31 @@ fs::path busybox_root_image(const fs::path& dir) {
 }
 
 GuestVm::GuestVm(const fs::path& dir, const fs::path& root_image,
-                 const std::string& extra_cmdline)
+                 const std::string& extra_cmdline,
+                 const std::vector<std::string>& extra_qemu_args,
+                 const fs::path& workspace)
     : dir_(dir) {
-  boot(root_image, extra_cmdline);
+  boot(root_image, extra_cmdline, extra_qemu_args, workspace);
 }
 
-void GuestVm::boot(const fs::path& root_image, const std::string& extra_cmdline) {
+void GuestVm::boot(const fs::path& root_image, const std::string& extra_cmdline,
+                   std::vector<std::string> extra_qemu_args, const fs::path& workspace) {
+  std::string machine = "microvm,x-option-roms=off,isa-serial=on,rtc=on";
+  if (!workspace.empty()) {
+    // vhost-user needs guest memory QEMU can share with virtiofsd.
+    fs::path fs_sock = dir_ / "virtiofs.sock";
+    virtiofsd_ = start_qemu({"/usr/lib/qemu/virtiofsd", "--socket-path=" + fs_sock.string(),
+                             "-o", "source=" + workspace.string(), "-o", "cache=auto"},
+                            dir_ / "virtiofsd.log");
+    for (int i = 0; i < 200 && !fs::exists(fs_sock); ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    machine += ",memory-backend=mem";
+    extra_qemu_args.insert(extra_qemu_args.end(),
+                           {"-object", "memory-backend-memfd,id=mem,size=256M,share=on",
+                            "-chardev", "socket,id=fs,path=" + fs_sock.string(),
+                            "-device", "vhost-user-fs-device,chardev=fs,tag=workspace"});
+  }
   auto kernel = vm::ensure_kernel(std::nullopt);
   ASSERT_TRUE(kernel.ok()) << kernel.error().message;
   auto initramfs = vm::ensure_initramfs(*kernel, BBOX_INIT_PATH);
@@ -104,7 +123,7 @@ void GuestVm::boot(const fs::path& root_image, const std::string& extra_cmdline)
   std::string append = "console=ttyS0 quiet panic=-1 bbox.root=/dev/vda bbox.rootfstype=ext4 "
                        "bbox.tmp=64 bbox.hostname=guest-test " + extra_cmdline + tsc_param();
   std::vector<std::string> args = {
-      "qemu-system-x86_64", "-M", "microvm,x-option-roms=off,isa-serial=on,rtc=on",
+      "qemu-system-x86_64", "-M", machine,
       "-nodefaults", "-no-user-config", "-no-reboot", "-accel", "tcg", "-cpu", "max",
       "-m", "256", "-kernel", kernel->vmlinuz.string(), "-initrd", initramfs->string(),
       "-append", append, "-global", "virtio-mmio.force-legacy=false",
@@ -114,6 +133,7 @@ void GuestVm::boot(const fs::path& root_image, const std::string& extra_cmdline)
       "-drive", "file=" + root_image.string() + ",format=raw,if=none,id=root,readonly=on",
       "-device", "virtio-blk-device,drive=root",
       "-serial", "file:" + (dir_ / "console.log").string(), "-display", "none"};
+  args.insert(args.end(), extra_qemu_args.begin(), extra_qemu_args.end());
   qemu_ = start_qemu(args, dir_ / "qemu.log");
   sock_ = connect_unix(sock);
   ASSERT_TRUE(sock_.valid()) << "no control socket; qemu log: " << console();
@@ -135,6 +155,10 @@ GuestVm::~GuestVm() {
   if (qemu_ > 0 && !wait_exit(0)) {
     ::kill(qemu_, SIGKILL);
     ::waitpid(qemu_, nullptr, 0);
+  }
+  if (virtiofsd_ > 0) {
+    ::kill(virtiofsd_, SIGTERM);
+    ::waitpid(virtiofsd_, nullptr, 0);
   }
 }
 
@@ -197,6 +221,19 @@ CommandResult GuestVm::run(uint32_t channel, const std::vector<std::string>& arg
   send(proto::Type::kExec, channel, proto::encode(req));
   if (!input.empty()) send(proto::Type::kStdin, channel, input);
   send(proto::Type::kStdin, channel, "");
+  return wait_for_exit(channel);
+}
+
+std::string GuestVm::read_until(uint32_t channel, const std::string& suffix) {
+  std::string out;
+  proto::Frame f;
+  while (!out.ends_with(suffix) && next_frame(&f, 60000)) {
+    if (f.channel == channel && f.type == proto::Type::kStdout) out += f.payload;
+  }
+  return out;
+}
+
+CommandResult GuestVm::wait_for_exit(uint32_t channel) {
   CommandResult r;
   proto::Frame f;
   while (next_frame(&f, 120000)) {
@@ -209,6 +246,24 @@ CommandResult GuestVm::run(uint32_t channel, const std::vector<std::string>& arg
     }
   }
   return r;
+}
+
+FetchedFiles GuestVm::get_files(uint32_t channel, const std::string& path) {
+  send(proto::Type::kFileGet, channel, path);
+  FetchedFiles out;
+  proto::Frame f;
+  while (next_frame(&f, 60000)) {
+    if (f.channel != channel) continue;
+    if (f.type == proto::Type::kFileData) {
+      proto::FileChunk c;
+      if (proto::decode(f.payload, &c)) out.entries[c.path] += c.data;
+    }
+    if (f.type == proto::Type::kFileEnd) {
+      out.error = f.payload;
+      break;
+    }
+  }
+  return out;
 }
 
 }  // namespace bbox::testing

@@ -6,6 +6,7 @@
 #include <sys/types.h>
 
 #include <filesystem>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -21,11 +22,20 @@ struct CommandResult {
   bool got_exit = false;
 };
 
+struct FetchedFiles {
+  std::map<std::string, std::string> entries;  // relative path -> data
+  std::string error;
+};
+
 class GuestVm {
  public:
   // Everything under `dir`. Boots and waits for Hello (or fails the test).
+  // With a non-empty `workspace` (root only), starts virtiofsd sharing it
+  // under the tag "workspace".
   explicit GuestVm(const std::filesystem::path& dir, const std::filesystem::path& root_image,
-                   const std::string& extra_cmdline = "");
+                   const std::string& extra_cmdline = "",
+                   const std::vector<std::string>& extra_qemu_args = {},
+                   const std::filesystem::path& workspace = {});
   ~GuestVm();
 
   bool ready() const { return ready_; }
@@ -35,6 +45,13 @@ class GuestVm {
   CommandResult run(uint32_t channel, const std::vector<std::string>& argv,
                     const std::string& input = "", uint32_t uid = 1000, bool tty = false);
 
+  // Collects output on `channel` until it ends with `suffix` (or 60 s pass).
+  std::string read_until(uint32_t channel, const std::string& suffix);
+  // Collects output on `channel` until its Exit frame.
+  CommandResult wait_for_exit(uint32_t channel);
+  // Sends FileGet for `path` and collects the FileData frames until FileEnd.
+  FetchedFiles get_files(uint32_t channel, const std::string& path);
+
   // Waits for QEMU to exit on its own; false after `seconds`.
   bool wait_exit(int seconds);
   void send(proto::Type type, uint32_t channel, const std::string& payload);
@@ -42,10 +59,12 @@ class GuestVm {
   std::vector<std::string> logs;  // kLog frames seen
 
  private:
-  void boot(const std::filesystem::path& root_image, const std::string& extra_cmdline);
+  void boot(const std::filesystem::path& root_image, const std::string& extra_cmdline,
+            std::vector<std::string> extra_qemu_args, const std::filesystem::path& workspace);
   bool next_frame(proto::Frame* f, int timeout_ms);
   std::filesystem::path dir_;
   pid_t qemu_ = -1;
+  pid_t virtiofsd_ = -1;
   UniqueFd sock_;
   proto::FrameReader reader_;
   bool ready_ = false;
