@@ -20,6 +20,11 @@ class AgentImageBuild : public ::testing::Test {
   nlohmann::json labels(const std::string& name) {
     return (*read_image_config(layout(), name))["config"]["Labels"];
   }
+
+ public:
+  fs::path top_layer_of(const std::string& name) { return top_layer(name); }
+
+ protected:
   fs::path top_layer(const std::string& name) {
     return layout().blob_path(read_image_layers(layout(), name)->back().digest);
   }
@@ -85,6 +90,50 @@ TEST_F(AgentImageBuild, ClaudeCodeLayerHoldsTheNativeBinaryFromNpm) {
 
   ASSERT_TRUE(build_agent_image("claude-code").ok());
   EXPECT_EQ(layout().find("claude-code")->digest, first);
+}
+
+// The other agents: each layer holds the agent's entry point where PATH finds
+// it, owned by root and executable.
+void expect_entry_point(AgentImageBuild& t, const std::string& name,
+                        const std::map<std::string, std::string>& want) {
+  auto ref = build_agent_image(name);
+  ASSERT_TRUE(ref.ok()) << ref.error().message;
+  std::map<std::string, Member> files;
+  for (auto& m : read_tar(t.top_layer_of(name), 4)) files[m.path] = m;
+  for (const auto& [path, what] : want) {
+    ASSERT_EQ(files.count(path), 1u) << name << ": " << path;
+    const Member& m = files[path];
+    EXPECT_EQ(m.uid, 0) << path;
+    if (what == "elf") {
+      EXPECT_EQ(m.mode, 0755u) << path;
+      EXPECT_EQ(m.content_or_target, "\x7f" "ELF") << path;
+    } else {
+      EXPECT_EQ(m.type, AE_IFLNK) << path;
+      EXPECT_EQ(m.content_or_target, what) << path;
+    }
+  }
+}
+
+TEST_F(AgentImageBuild, CodexLayerHoldsTheMuslBinaryAndItsHelpers) {
+  expect_entry_point(*this, "codex",
+                     {{"usr/local/bin/codex", "../lib/codex/bin/codex"},
+                      {"usr/local/lib/codex/bin/codex", "elf"},
+                      {"usr/local/lib/codex/bin/codex-code-mode-host", "elf"}});
+}
+
+TEST_F(AgentImageBuild, OpencodeLayerHoldsItsNativeBinary) {
+  expect_entry_point(*this, "opencode", {{"usr/local/bin/opencode", "elf"}});
+}
+
+TEST_F(AgentImageBuild, GeminiLayerHoldsNodeAndTheBundledCli) {
+  expect_entry_point(*this, "gemini",
+                     {{"usr/local/bin/node", "elf"},
+                      {"usr/local/bin/gemini",
+                       "../lib/node_modules/@google/gemini-cli/bundle/gemini.js"}});
+  std::map<std::string, Member> files;
+  for (auto& m : read_tar(top_layer_of("gemini"), 64)) files[m.path] = m;
+  const Member& bundle = files["usr/local/lib/node_modules/@google/gemini-cli/bundle/gemini.js"];
+  EXPECT_EQ(bundle.content_or_target.rfind("#!/usr/bin/env node", 0), 0u);
 }
 
 TEST_F(AgentImageBuild, HermesFailsNamingPyPIBeforeBuildingAnything) {
