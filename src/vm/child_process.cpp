@@ -66,7 +66,7 @@ int lift_fd(int fd) { return fd < 0 ? fd : ::fcntl(fd, F_DUPFD_CLOEXEC, 10); }
   sigset_t none;
   sigemptyset(&none);
   ::sigprocmask(SIG_SETMASK, &none, nullptr);
-  ::umask(o.umask);
+  if (o.umask >= 0) ::umask(static_cast<mode_t>(o.umask));
 
   int null_fd = ::open("/dev/null", O_RDWR | O_CLOEXEC);
   if (null_fd < 0) fail_in_child(report_fd, errno, "open /dev/null");
@@ -233,6 +233,7 @@ Result<RunOutput> run_program(const std::filesystem::path& program,
   o.program = program;
   o.argv = argv;
   o.env = current_environment();
+  o.umask = -1;
   o.stdout_fd = out_write.get();
   o.stderr_fd = out_write.get();
   auto child = ChildProcess::spawn(o);

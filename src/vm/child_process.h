@@ -39,7 +39,8 @@ struct SpawnOptions {
   int stderr_fd = -1;              // -1: /dev/null
   std::vector<int> inherit_fds;    // kept open across exec at the same number
   bool own_process_group = true;   // setpgid(0, 0): terminal signals skip it
-  mode_t umask = 077;              // files and sockets the child creates are private
+  int umask = 077;                 // files and sockets the child creates are private;
+                                   // -1 keeps bbox's umask
   ChildSetup* setup = nullptr;     // extra steps before exec (not owned)
   // Runs in the parent right after fork, while the child may be waiting in
   // `setup` (for example for its user namespace to be mapped). An error
@@ -92,7 +93,8 @@ class ChildProcess {
 };
 
 // Runs a program to completion and returns its exit status, with stdout and
-// stderr captured together (at most 64 KiB kept).
+// stderr captured together (at most 64 KiB kept). It inherits bbox's
+// environment and umask.
 struct RunOutput {
   ChildExit status;
   std::string output;
