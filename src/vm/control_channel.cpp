@@ -50,6 +50,12 @@ bool ControlChannel::read_available() {
   return !broken_;
 }
 
+std::optional<proto::Frame> ControlChannel::next() {
+  std::optional<proto::Frame> f = reader_.next();
+  if (reader_.failed()) broken_ = true;
+  return f;
+}
+
 bool ControlChannel::drain(int timeout_ms) {
   auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
   while (wants_write() && flush()) {

@@ -28,7 +28,10 @@ class ControlChannel {
   // Reads what is available. False on end of stream, error or a protocol
   // error (a frame too large): the guest is gone or not to be trusted.
   bool read_available();
-  std::optional<proto::Frame> next() { return reader_.next(); }
+  // The next whole frame received. A protocol error found here (a frame too
+  // large) marks the channel broken.
+  std::optional<proto::Frame> next();
+  bool broken() const { return broken_; }
 
   // Waits until everything queued is sent, at most `timeout_ms`.
   bool drain(int timeout_ms);

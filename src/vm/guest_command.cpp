@@ -86,7 +86,7 @@ class Bridge {
       if (!f) break;
       handle_frame(*f);
     }
-    if (!alive && !done_) finish_gone("the control channel closed");
+    if ((!alive || control_.broken()) && !done_) finish_gone("the control channel closed");
   }
 
   void handle_frame(const proto::Frame& f) {

@@ -67,8 +67,9 @@ Status start_qemu(VmProcesses& vm, const VmSpec& spec, const QemuLaunch& launch)
 Error not_ready(const VmProcesses& vm, const std::string& why) {
   std::string msg = fmt::format("boot the VM: {}", why);
   std::string console = file_tail(vm.files.console_log, kTailLines);
-  msg += console.empty() ? "; console.log is empty"
-                         : "; the last lines of console.log:\n" + console;
+  std::string name = ui::quoted(vm.files.console_log.string());
+  msg += console.empty() ? "; " + name + " is empty"
+                         : "; the last lines of " + name + ":\n" + console;
   std::string qemu = file_tail(vm.files.qemu_log, 5);
   if (!qemu.empty()) msg += "\nQEMU said:\n" + qemu;
   return Error{msg};
@@ -88,7 +89,9 @@ Result<bool> read_boot_frames(VmProcesses& vm, GuestLog& log) {
     }
     return true;
   }
-  if (!alive) return not_ready(vm, "the guest closed the control channel");
+  if (!alive || vm.control->broken()) {
+    return not_ready(vm, "the guest closed the control channel or broke its protocol");
+  }
   return false;
 }
 
@@ -121,11 +124,13 @@ VmProcesses::~VmProcesses() { stop(); }
 
 void VmProcesses::stop() {
   if (qemu.valid() && !qemu.poll_exit()) {
-    if (control) {
+    // A guest that never said Hello has no one to answer a Shutdown.
+    bool asked = control && ready;
+    if (asked) {
       control->send(proto::Type::kShutdown, 0, {});
       control->drain(500);
     }
-    if (!control || !wait_for_guest_stop(*this)) {
+    if (!asked || !wait_for_guest_stop(*this)) {
       if (qmp_quit(files.qmp_socket, 1s).ok()) qemu.wait_for(kQuitWait);
     }
     qemu.kill_and_reap();
@@ -169,7 +174,10 @@ Status wait_until_ready(VmProcesses& vm, const VmSpec& spec, SignalPipe& signals
     } else if (fds[1].revents != 0) {
       auto hello = read_boot_frames(vm, log);
       if (!hello) return hello.error();
-      if (*hello) return ok_status();
+      if (*hello) {
+        vm.ready = true;
+        return ok_status();
+      }
     }
     if (vm.qemu.poll_exit()) {
       return not_ready(vm, "QEMU " + vm.qemu.exit_status()->describe() +

@@ -28,6 +28,7 @@ struct VmProcesses {
   std::optional<VirtiofsServer> virtiofs;
   ChildProcess qemu;
   std::unique_ptr<ControlChannel> control;
+  bool ready = false;  // the guest said Hello: it can be asked to power off
 
   VmProcesses() = default;
   VmProcesses(VmProcesses&&) = default;

@@ -51,6 +51,7 @@ class VmBoot : public ::testing::Test {
   std::vector<std::string> driver_command(const std::vector<std::string>& guest_argv,
                                           bool tty) const;
   DriverRun run(const std::vector<std::string>& guest_argv);
+  DriverRun run_argv(const std::vector<std::string>& argv);
   Result<ChildProcess> start_driver(const std::vector<std::string>& argv);
   bool wait_for_file(const fs::path& file, std::chrono::seconds limit);
 
@@ -60,8 +61,6 @@ class VmBoot : public ::testing::Test {
   DriverRun run_as(const TestUser& user, const std::vector<std::string>& guest_argv);
 
  private:
-  DriverRun run_argv(const std::vector<std::string>& argv);
-
   static fs::path base_;
   static fs::path root_image_;
   static std::string skip_reason_;

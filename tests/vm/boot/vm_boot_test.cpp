@@ -7,6 +7,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <thread>
 
@@ -34,6 +35,25 @@ TEST_F(VmBoot, ExitStatusSevenComesBack) {
 TEST_F(VmBoot, ShellKillingItselfWithSigkillExits137) {
   DriverRun r = run({"/bin/sh", "-c", "kill -9 $$"});
   EXPECT_EQ(r.exit_code, 137) << r.err;
+}
+
+TEST_F(VmBoot, MissingCommandExits127WithTheGuestsMessage) {
+  DriverRun r = run({"/no/such-command"});
+  EXPECT_EQ(r.exit_code, 127) << r.err;
+  EXPECT_NE(r.err.find("'/no/such-command'"), std::string::npos) << r.err;
+}
+
+TEST_F(VmBoot, GuestNotReadyInTimeFailsQuotingTheConsoleAndLeavesNothing) {
+  std::vector<std::string> argv = driver_command({"/bin/true"}, false);
+  auto timeout = std::find(argv.begin(), argv.end(), "--timeout");
+  ASSERT_NE(timeout, argv.end());
+  *(timeout + 1) = "1";
+  DriverRun r = run_argv(argv);
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("boot the VM: the guest was not ready within 1 s"), std::string::npos)
+      << r.err;
+  EXPECT_NE(r.err.find("console.log"), std::string::npos) << r.err;
+  EXPECT_TRUE(find_vm_processes(session(), shared()).empty());
 }
 
 TEST_F(VmBoot, FileWrittenToWorkspaceLandsOwnedByTheInvokingUser) {
