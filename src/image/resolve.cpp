@@ -41,16 +41,6 @@ Result<ResolvedImage> resolve_dir(const Store& store, const std::string& referen
 
 }  // namespace
 
-Result<fs::path> ensure_root_image(const Store& store, const std::string& digest,
-                                   const std::function<Result<fs::path>(const fs::path&)>& make) {
-  fs::path out = store.root_image_path(digest);
-  auto l = store.lock("root-" + digest_hex(digest));
-  if (!l) return l.error();
-  std::error_code ec;
-  if (fs::is_regular_file(out, ec)) return out;
-  return make(out);
-}
-
 Result<PullPolicy> parse_pull_policy(const std::string& text) {
   if (text == "always") return PullPolicy::kAlways;
   if (text == "if-not-present" || text == "missing") return PullPolicy::kIfNotPresent;
@@ -64,7 +54,9 @@ Result<ResolvedImage> resolve_image(const std::string& reference, PullPolicy pol
   auto source = parse_source(reference);
   if (!source) return source.error();
   if (source->transport == Transport::kDir) return resolve_dir(store, reference, source->path);
-  return resolve_stored(store, *source, policy);
+  auto resolved = resolve_stored(store, *source, policy);
+  if (resolved) resolved->reference = reference;
+  return resolved;
 }
 
 }  // namespace bbox::image

@@ -56,6 +56,10 @@ Result<ResolvedImage> resolve_image(const std::string& reference, PullPolicy pol
 Result<std::filesystem::path> build_root_image(const std::filesystem::path& rootfs_dir,
                                                const std::filesystem::path& out_image);
 
+// Registries (host[:port], as written in references) that may be spoken to
+// over plain HTTP besides localhost, 127.0.0.1 and [::1]. From configuration.
+void set_plain_http_registries(std::vector<std::string> registries);
+
 // Parses "always", "if-not-present" (or "missing"), "never".
 Result<PullPolicy> parse_pull_policy(const std::string& text);
 
