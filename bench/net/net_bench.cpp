@@ -1,41 +1,37 @@
 // Throughput of downloading 256 MiB from a server on the host's loopback
-// through the guest network (switch + libslirp + filter), against the same
-// download on the host, and the TCP connect latency the guest network adds.
-//
-// The guest here is a TAP device in its own network namespace whose frames a
-// thread pumps to the switch socket in QEMU's stream format, so the figure is
-// bbox's share of the path (no virtio-net, no guest kernel under TCG). Both
-// namespaces are made by this program and removed when it exits; nothing
-// leaves them. Usage: bbox_bench_net [MiB] (root).
+// through the guest network, against the same download on the host, and the
+// TCP connect latency the guest network adds. Two guests are measured:
+//   - a TAP device in its own namespace whose frames a thread pumps to the
+//     switch in QEMU's stream format: bbox's share of the path alone;
+//   - a real microVM (TCG here) running a static probe: the whole path.
+// The "host" is a network namespace this program creates, with the server on
+// its 127.0.0.1; both namespaces go away when it exits and nothing leaves
+// them. Usage (root): bbox_bench_net [MiB] [--no-vm]
 #include <arpa/inet.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include <algorithm>
-#include <chrono>
 #include <cstdio>
 #include <cstdlib>
-#include <filesystem>
+#include <cstring>
 #include <thread>
 
 #include "bbox/net/switch.h"
-#include "netns.h"
+#include "net_bench.h"
+#include "probe.h"
 #include "test_hosts.h"
 
+namespace bbox::net::bench {
 namespace {
 
-using namespace bbox;
-using namespace bbox::net;
-using Clock = std::chrono::steady_clock;
-
-constexpr uint16_t kPort = 18080;
 constexpr uint32_t kLoopback = 0x7f000001;
 
-// Serves `bytes` zero bytes to each connection on 127.0.0.1:kPort.
+// Serves `bytes` zero bytes to each connection on 127.0.0.1:kPort that asks
+// with 'G'; other connections are closed (the connect probe).
 class BulkServer {
  public:
-  explicit BulkServer(size_t bytes) : bytes_(bytes) {
+  explicit BulkServer(uint64_t bytes) : bytes_(bytes) {
     fd_.reset(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
     int one = 1;
     setsockopt(fd_.get(), SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
@@ -43,14 +39,15 @@ class BulkServer {
     a.sin_family = AF_INET;
     a.sin_port = htons(kPort);
     a.sin_addr.s_addr = htonl(kLoopback);
-    if (::bind(fd_.get(), reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) std::abort();
-    ::listen(fd_.get(), 128);
+    ok_ = ::bind(fd_.get(), reinterpret_cast<sockaddr*>(&a), sizeof a) == 0 &&
+          ::listen(fd_.get(), 128) == 0;
     thread_ = std::thread([this] { serve(); });
   }
   ~BulkServer() {
     stop_ = true;
     thread_.join();
   }
+  bool ok() const { return ok_; }
 
  private:
   void serve() {
@@ -60,101 +57,104 @@ class BulkServer {
       if (::poll(&p, 1, 50) != 1) continue;
       UniqueFd c(::accept4(fd_.get(), nullptr, nullptr, SOCK_CLOEXEC));
       char cmd = 0;
-      if (::read(c.get(), &cmd, 1) != 1 || cmd != 'G') continue;  // 'G': send the bulk
-      for (size_t sent = 0; sent < bytes_;) {
-        ssize_t n = ::send(c.get(), chunk.data(), std::min(chunk.size(), bytes_ - sent),
-                           MSG_NOSIGNAL);
+      if (::read(c.get(), &cmd, 1) != 1 || cmd != 'G') continue;
+      for (uint64_t sent = 0; sent < bytes_;) {
+        size_t want = static_cast<size_t>(std::min<uint64_t>(chunk.size(), bytes_ - sent));
+        ssize_t n = ::send(c.get(), chunk.data(), want, MSG_NOSIGNAL);
         if (n <= 0) break;
-        sent += static_cast<size_t>(n);
+        sent += static_cast<uint64_t>(n);
       }
     }
   }
-  size_t bytes_;
+  uint64_t bytes_;
+  bool ok_ = false;
   UniqueFd fd_;
   std::atomic<bool> stop_{false};
   std::thread thread_;
 };
 
-// Seconds to download everything from addr:kPort, or -1.
-double download(uint32_t addr, size_t expect) {
-  UniqueFd fd;
-  auto t0 = Clock::now();
-  if (test::tcp_connect(addr, kPort, 5000, &fd) != test::Connect::kOk) return -1;
-  if (::send(fd.get(), "G", 1, MSG_NOSIGNAL) != 1) return -1;
-  std::vector<char> buf(1 << 20);
-  size_t got = 0;
-  while (got < expect) {
-    ssize_t n = ::read(fd.get(), buf.data(), buf.size());
-    if (n <= 0) break;
-    got += static_cast<size_t>(n);
-  }
-  if (got != expect) return -1;
-  return std::chrono::duration<double>(Clock::now() - t0).count();
+Measured measure(uint32_t addr, uint64_t bytes) {
+  Measured m;
+  m.download_s = probe::download(addr, kPort, bytes);
+  m.connect_ms = probe::connect_ms(addr, kPort, kConnects);
+  if (m.download_s < 0 || m.connect_ms < 0) m.error = "download or connect failed";
+  return m;
 }
 
-// Median milliseconds of `n` connects to addr:kPort.
-double connect_ms(uint32_t addr, int n) {
-  std::vector<double> ms;
-  for (int i = 0; i < n; ++i) {
-    auto t0 = Clock::now();
-    if (test::tcp_connect(addr, kPort, 5000) != test::Connect::kOk) return -1;
-    ms.push_back(std::chrono::duration<double, std::milli>(Clock::now() - t0).count());
-  }
-  std::sort(ms.begin(), ms.end());
-  return ms[ms.size() / 2];
+Measured measure_tap(const test::Netns& host, const test::Netns& guest,
+                     const std::filesystem::path& dir, uint64_t bytes) {
+  std::unique_ptr<NetworkSwitch> sw;
+  test::run_in_netns(host.fd(), [&] {
+    EgressPolicy p;
+    p.host_ports = {kPort};
+    p.upstream_resolver = SocketAddress{IpAddress::v4(kLoopback), 53};  // never asked
+    auto r = NetworkSwitch::start(dir / "tap-net.sock", p, nullptr);
+    if (r.ok()) sw = std::move(*r);
+  });
+  auto tap = sw ? test::TapGuest::create(guest, dir / "tap-net.sock") : nullptr;
+  if (!tap) return Measured{-1, -1, "cannot start the switch or the TAP guest"};
+  Measured m;
+  test::run_in_netns(guest.fd(), [&] { m = measure(kGatewayIp, bytes); });
+  return m;
 }
 
-int run(size_t mib) {
+void print(uint64_t mib, const Measured& host, const char* what, const Measured& m) {
+  if (!m.error.empty()) {
+    std::printf("net: %s: no figure: %s\n", what, m.error.c_str());
+    return;
+  }
+  double host_rate = double(mib) / host.download_s, rate = double(mib) / m.download_s;
+  std::printf("net: %s: download %lu MiB at %.1f MiB/s (host %.1f MiB/s), ratio %.3f; "
+              "TCP connect %.3f ms (host %.3f ms), added %.3f ms\n",
+              what, static_cast<unsigned long>(mib), rate, host_rate, rate / host_rate,
+              m.connect_ms, host.connect_ms, m.connect_ms - host.connect_ms);
+}
+
+int run(uint64_t mib, bool with_vm) {
   std::string pid = std::to_string(getpid());
   auto host = test::Netns::create("bbox-bench-h" + pid);
   auto guest = test::Netns::create("bbox-bench-g" + pid);
-  if (!host || !guest) return std::fprintf(stderr, "cannot create namespaces\n"), 1;
+  if (!host || !guest) return std::fprintf(stderr, "bbox_bench_net: no namespaces\n"), 1;
   auto dir = std::filesystem::temp_directory_path() / ("bbox-bench-net-" + pid);
   std::filesystem::create_directories(dir);
 
-  size_t bytes = mib << 20;
+  uint64_t bytes = mib << 20;
   std::unique_ptr<BulkServer> server;
-  std::unique_ptr<NetworkSwitch> sw;
-  double host_s = -1, host_conn = -1;
+  Measured on_host;
   test::run_in_netns(host->fd(), [&] {
     server = std::make_unique<BulkServer>(bytes);
-    EgressPolicy p;
-    p.host_ports = {kPort};
-    p.upstream_resolver = SocketAddress{IpAddress::v4(kLoopback), 53};  // never asked here
-    auto r = NetworkSwitch::start(dir / "net.sock", p, nullptr);
-    if (r.ok()) sw = std::move(*r);
-    host_s = download(kLoopback, bytes);
-    host_conn = connect_ms(kLoopback, 100);
+    if (server->ok()) on_host = measure(kLoopback, bytes);
   });
-  auto tap = sw ? test::TapGuest::create(*guest, dir / "net.sock") : nullptr;
-  double guest_s = -1, guest_conn = -1;
-  if (tap) {
-    test::run_in_netns(guest->fd(), [&] {
-      guest_s = download(kGatewayIp, bytes);
-      guest_conn = connect_ms(kGatewayIp, 100);
-    });
+  if (!on_host.error.empty() || !server->ok()) {
+    std::fprintf(stderr, "bbox_bench_net: the host baseline failed\n");
+    return 1;
   }
-  tap.reset();
-  sw.reset();
+  Measured tap = measure_tap(*host, *guest, dir, bytes);
+  Measured vm = with_vm ? measure_vm(*host, dir / "vm", bytes) : Measured{-1, -1, "--no-vm"};
   server.reset();
   std::filesystem::remove_all(dir);
-  if (host_s <= 0 || guest_s <= 0) return std::fprintf(stderr, "download failed\n"), 1;
 
-  double host_rate = double(mib) / host_s, guest_rate = double(mib) / guest_s;
-  std::printf("net: download %zu MiB: host %.1f MiB/s, through the guest network %.1f MiB/s, "
-              "ratio %.3f\n", mib, host_rate, guest_rate, guest_rate / host_rate);
-  std::printf("net: TCP connect (median of 100): host %.3f ms, guest %.3f ms, added %.3f ms\n",
-              host_conn, guest_conn, guest_conn - host_conn);
-  return 0;
+  print(mib, on_host, "TAP guest (switch + libslirp + filter only)", tap);
+  print(mib, on_host, "microVM guest (whole path, TCG)", vm);
+  return tap.error.empty() && (vm.error.empty() || !with_vm) ? 0 : 1;
 }
 
 }  // namespace
+}  // namespace bbox::net::bench
 
 int main(int argc, char** argv) {
-  if (auto why = test::netns_unavailable_reason(); !why.empty()) {
+  if (auto why = bbox::net::test::netns_unavailable_reason(); !why.empty()) {
     std::fprintf(stderr, "bbox_bench_net: %s\n", why.c_str());
     return 1;
   }
-  size_t mib = argc > 1 ? std::strtoul(argv[1], nullptr, 10) : 256;
-  return run(mib == 0 ? 256 : mib);
+  uint64_t mib = 256;
+  bool with_vm = true;
+  for (int i = 1; i < argc; ++i) {
+    if (std::strcmp(argv[i], "--no-vm") == 0) {
+      with_vm = false;
+    } else if (uint64_t v = std::strtoull(argv[i], nullptr, 10); v > 0) {
+      mib = v;
+    }
+  }
+  return bbox::net::bench::run(mib, with_vm);
 }

@@ -13,6 +13,7 @@
 
 #include "bbox/net/switch.h"
 #include "bbox/vm/vm.h"
+#include "busybox_image.h"
 #include "netns.h"
 #include "test_hosts.h"
 
@@ -22,31 +23,6 @@ namespace {
 namespace fs = std::filesystem;
 
 int sh(const std::string& cmd) { return std::system((cmd + " >/dev/null 2>&1").c_str()); }
-
-// An ext4 image of busybox-static with a sandbox user; empty when a tool is missing.
-fs::path busybox_image(const fs::path& dir) {
-  if (!fs::exists("/bin/busybox") ||
-      sh("PATH=$PATH:/sbin:/usr/sbin command -v mkfs.ext4") != 0) {
-    return {};
-  }
-  fs::path tree = dir / "rootfs", image = dir / "root.ext4";
-  fs::create_directories(tree / "bin");
-  fs::create_directories(tree / "etc");
-  fs::create_directories(tree / "tmp");
-  fs::copy_file("/bin/busybox", tree / "bin/busybox");
-  if (sh("cd " + tree.string() + "/bin && for n in $(./busybox --list); do "
-         "[ $n = busybox ] || ln -s busybox $n; done") != 0) {
-    return {};
-  }
-  std::ofstream(tree / "etc/passwd") << "root:x:0:0:root:/root:/bin/sh\n"
-                                     << "sandbox:x:1000:1000::/tmp:/bin/sh\n";
-  std::ofstream(tree / "etc/group") << "root:x:0:\nsandbox:x:1000:\n";
-  if (sh("PATH=$PATH:/sbin:/usr/sbin; truncate -s 64M " + image.string() +
-         " && mkfs.ext4 -q -F -d " + tree.string() + " " + image.string()) != 0) {
-    return {};
-  }
-  return image;
-}
 
 // The guest's side: each check appends "name value" to /workspace/results.
 constexpr const char* kChecks = R"sh(
@@ -77,7 +53,7 @@ class NetVm : public ::testing::Test {
     if (sh("command -v qemu-system-x86_64") != 0) return;
     char tmpl[] = "/tmp/bbox-net-vm-XXXXXX";
     dir_ = new fs::path(mkdtemp(tmpl));
-    image_ = new fs::path(busybox_image(*dir_));
+    image_ = new fs::path(test::busybox_image(*dir_));
     std::string pid = std::to_string(getpid());
     hosts_ = test::Netns::create("bbox-netvm-h" + pid).release();
     if (!hosts_) return;

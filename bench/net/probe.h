@@ -1,0 +1,65 @@
+// The two measurements of bench/net, shared by the host side and the static
+// probe that runs inside the guest: time to download N bytes from a bulk
+// server, and the median time of a TCP connect. Plain POSIX, no bbox code.
+#pragma once
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdint>
+#include <vector>
+
+namespace bbox::net::probe {
+
+inline double now_s() {
+  timespec ts{};
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return double(ts.tv_sec) + double(ts.tv_nsec) / 1e9;
+}
+
+inline int connect_to(uint32_t addr, uint16_t port) {
+  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_port = htons(port);
+  a.sin_addr.s_addr = htonl(addr);
+  if (fd >= 0 && ::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0) return fd;
+  if (fd >= 0) ::close(fd);
+  return -1;
+}
+
+// Seconds from connect to the last of `bytes` bytes, or -1. Sends 'G' first.
+inline double download(uint32_t addr, uint16_t port, uint64_t bytes) {
+  double t0 = now_s();
+  int fd = connect_to(addr, port);
+  if (fd < 0 || ::send(fd, "G", 1, MSG_NOSIGNAL) != 1) return -1;
+  std::vector<char> buf(1 << 20);
+  uint64_t got = 0;
+  while (got < bytes) {
+    ssize_t n = ::read(fd, buf.data(), buf.size());
+    if (n <= 0) break;
+    got += static_cast<uint64_t>(n);
+  }
+  ::close(fd);
+  return got == bytes ? now_s() - t0 : -1;
+}
+
+// Median milliseconds of `n` connects, or -1.
+inline double connect_ms(uint32_t addr, uint16_t port, int n) {
+  std::vector<double> ms;
+  for (int i = 0; i < n; ++i) {
+    double t0 = now_s();
+    int fd = connect_to(addr, port);
+    if (fd < 0) return -1;
+    ms.push_back((now_s() - t0) * 1000);
+    ::close(fd);
+  }
+  std::sort(ms.begin(), ms.end());
+  return ms[ms.size() / 2];
+}
+
+}  // namespace bbox::net::probe
