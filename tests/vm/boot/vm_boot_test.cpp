@@ -56,6 +56,17 @@ TEST_F(VmBoot, GuestNotReadyInTimeFailsQuotingTheConsoleAndLeavesNothing) {
   EXPECT_TRUE(find_vm_processes(session(), shared()).empty());
 }
 
+TEST_F(VmBoot, GuestOutOfMemoryIsNamedWithAHintAboutMemory) {
+  std::vector<std::string> argv = driver_command({"/bin/tail", "/dev/zero"}, false);
+  auto memory = std::find(argv.begin(), argv.end(), "--memory");
+  ASSERT_NE(memory, argv.end());
+  *(memory + 1) = "192";
+  DriverRun r = run_argv(argv);
+  EXPECT_EQ(r.exit_code, 137) << r.err;
+  EXPECT_NE(r.err.find("the guest ran out of memory"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("--memory (now 192 MiB)"), std::string::npos) << r.err;
+}
+
 TEST_F(VmBoot, FileWrittenToWorkspaceLandsOwnedByTheInvokingUser) {
   write_file(shared() / "in.txt", "from-host\n");
   DriverRun r = run({"/bin/sh", "-c", "cat /workspace/in.txt > /workspace/out.txt; id -u"});
