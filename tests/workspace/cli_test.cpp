@@ -165,5 +165,30 @@ TEST_F(Cli, QuittingReviewKeepsTheSessionForLater) {
   EXPECT_EQ(read_file(ws / "z.txt"), "z\n");
 }
 
+TEST_F(Cli, LongDiffsGoThroughThePager) {
+  if (std::system("command -v tmux >/dev/null && command -v less >/dev/null") != 0) {
+    GTEST_SKIP() << "tmux or less is not installed";
+  }
+  write_file(ws / "a.txt", "x\n");
+  auto s = snapshot();
+  std::string many;
+  for (int i = 0; i < 200; ++i) many += "line " + std::to_string(i) + "\n";
+  write_file(s.snapshot / "a.txt", many);
+  fs::path done = tmp.path() / "exit";
+  Tmux t("XDG_CACHE_HOME=" + shell_quote((tmp.path() / "cache").string()) +
+         " PAGER=less LESS=FRX " + BBOX_WS_DRIVER + " review " + s.id + " --review; echo $? > " +
+         shell_quote(done.string()) + "; sleep 60");
+  ASSERT_TRUE(t.wait_for("+line 10")) << t.screen();
+  EXPECT_EQ(t.screen().find("Apply this change"), std::string::npos) << "the pager holds the diff";
+  t.keys("q");
+  ASSERT_TRUE(t.wait_for("Apply this change to 'a.txt'?")) << t.screen();
+  t.keys("y Enter");
+  for (int i = 0; i < 100 && !fs::exists(done); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  EXPECT_EQ(read_file(done), "0\n");
+  EXPECT_EQ(read_file(ws / "a.txt"), many);
+}
+
 }  // namespace
 }  // namespace bbox::workspace
