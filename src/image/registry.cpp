@@ -43,6 +43,7 @@ class RegistryClient {
     Result<HttpResponse> r = Error{""};
     for (int attempt = 1; attempt <= options_.attempts; ++attempt) {
       r = get_authorised(request);
+      if (auth_failed_) break;  // retrying cannot fix credentials
       bool retry = !r.ok() || r->status == 429 || r->status >= 500;
       if (!retry || attempt == options_.attempts) break;
       double wait = backoff;
@@ -64,7 +65,10 @@ class RegistryClient {
     auto r = http_get(request);
     if (!r.ok() || r->status != 401 || tried_auth_) return r;
     tried_auth_ = true;
-    if (Status s = authenticate(r->headers["www-authenticate"]); !s.ok()) return s.error();
+    if (Status s = authenticate(r->headers["www-authenticate"]); !s.ok()) {
+      auth_failed_ = true;
+      return s.error();
+    }
     request = base_request;
     request.headers.push_back("Authorization: " + authorization_);
     return http_get(request);
@@ -144,6 +148,7 @@ class RegistryClient {
   std::string base_;
   std::string authorization_;
   bool tried_auth_ = false;
+  bool auth_failed_ = false;
 };
 
 Result<std::string> fetch_manifest(RegistryClient& client, const std::string& ref_part,

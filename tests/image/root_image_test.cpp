@@ -6,7 +6,7 @@
 #include <thread>
 
 #include "bbox/image/image.h"
-#include "image/image_test_helpers.h"
+#include "image/support/image_test_helpers.h"
 
 namespace bbox::image {
 namespace {

@@ -111,7 +111,8 @@ fs::path LocalRegistry::blob_file(const std::string& digest) const {
   return storage_ / "docker/registry/v2/blobs/sha256" / hex.substr(0, 2) / hex / "data";
 }
 
-FakeHttpServer::FakeHttpServer(std::function<FakeResponse(const std::string&)> handler)
+FakeHttpServer::FakeHttpServer(
+    std::function<FakeResponse(const std::string&, const std::string&)> handler)
     : handler_(std::move(handler)) {
   listen_fd_ = loopback_socket(0);
   port_ = bound_port(listen_fd_);
@@ -141,7 +142,7 @@ void FakeHttpServer::serve() {
     requests_++;
     size_t sp = req.find(' ');
     std::string path = req.substr(sp + 1, req.find(' ', sp + 1) - sp - 1);
-    FakeResponse r = handler_(path);
+    FakeResponse r = handler_(path, req);
     if (r.hang) {
       hanging_.push_back(c);
       continue;

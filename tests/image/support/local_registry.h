@@ -53,14 +53,16 @@ struct FakeResponse {
 
 class FakeHttpServer {
  public:
-  explicit FakeHttpServer(std::function<FakeResponse(const std::string& path)> handler);
+  // handler gets the request's path and its whole head (request line and headers).
+  explicit FakeHttpServer(
+      std::function<FakeResponse(const std::string& path, const std::string& head)> handler);
   ~FakeHttpServer();
   std::string host() const { return "127.0.0.1:" + std::to_string(port_); }
   int requests() const { return requests_; }
 
  private:
   void serve();
-  std::function<FakeResponse(const std::string&)> handler_;
+  std::function<FakeResponse(const std::string&, const std::string&)> handler_;
   int listen_fd_ = -1;
   int port_ = 0;
   std::atomic<bool> stop_{false};
