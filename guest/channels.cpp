@@ -46,7 +46,9 @@ proto::ExitStatus exit_status_of(const Command& c, uint64_t oom_kills_now) {
     st.signaled = true;
     st.code = WTERMSIG(c.wait_status);
     if (st.code == SIGKILL && oom_kills_now != c.oom_kills_at_start) {
-      st.message = "out of memory: the guest kernel killed a process of this command";
+      st.message =
+          "out of memory: the guest kernel killed a process of this command "
+          "(give the VM more with --memory)";
     }
   } else {
     st.code = WEXITSTATUS(c.wait_status);

@@ -15,11 +15,11 @@ namespace bbox::guest {
 struct Command {
   pid_t pid = -1;
   bool tty = false;
-  UniqueFd input;    // PTY master or stdin pipe, non-blocking
-  UniqueFd output;   // PTY master or stdout pipe
-  UniqueFd errors;   // stderr pipe (pipes only)
-  std::string pending_input;   // bytes from the host not yet written
-  bool close_input = false;    // the host sent end of input
+  UniqueFd input;             // PTY master or stdin pipe, non-blocking
+  UniqueFd output;            // PTY master or stdout pipe
+  UniqueFd errors;            // stderr pipe (pipes only)
+  std::string pending_input;  // bytes from the host not yet written
+  bool close_input = false;   // the host sent end of input
   bool reaped = false;
   int wait_status = 0;
   int64_t drain_until_ms = 0;  // after reaping, how long to wait for output EOF

@@ -34,13 +34,22 @@ void apply(BootConfig* cfg, std::string_view key, std::string_view value, std::s
   auto bad = [&] { *warn += "ignoring bad " + std::string(key) + "\n"; };
   uint32_t ip = 0;
   if (key == gc::kRoot) {
-    if (value.rfind("/dev/", 0) == 0) cfg->root = value; else bad();
+    if (value.rfind("/dev/", 0) == 0)
+      cfg->root = value;
+    else
+      bad();
   } else if (key == gc::kRootFsType) {
-    if (value == "ext4" || value == "erofs") cfg->rootfstype = value; else bad();
+    if (value == "ext4" || value == "erofs")
+      cfg->rootfstype = value;
+    else
+      bad();
   } else if (key == gc::kTmpMib) {
     if (!parse_uint(value, 1u << 24, &cfg->tmp_mib)) bad();
   } else if (key == gc::kHostname) {
-    if (valid_hostname(value)) cfg->hostname = value; else bad();
+    if (valid_hostname(value))
+      cfg->hostname = value;
+    else
+      bad();
   } else if (key == gc::kIp) {
     size_t slash = value.find('/');
     uint64_t prefix = 24;
@@ -52,9 +61,15 @@ void apply(BootConfig* cfg, std::string_view key, std::string_view value, std::s
       bad();
     }
   } else if (key == gc::kGateway) {
-    if (parse_ipv4(value, &ip)) cfg->gateway = value; else bad();
+    if (parse_ipv4(value, &ip))
+      cfg->gateway = value;
+    else
+      bad();
   } else if (key == gc::kDns) {
-    if (parse_ipv4(value, &ip)) cfg->dns = value; else bad();
+    if (parse_ipv4(value, &ip))
+      cfg->dns = value;
+    else
+      bad();
   }
 }
 

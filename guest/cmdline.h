@@ -14,10 +14,10 @@ struct BootConfig {
   uint64_t tmp_mib = 0;  // 0: the tmpfs default (half of RAM)
   std::string hostname = "bbox";
   // Network, when ip is set.
-  std::string ip;         // "10.0.2.15"
+  std::string ip;  // "10.0.2.15"
   int prefix_len = 24;
-  std::string gateway;    // may be empty
-  std::string dns;        // may be empty
+  std::string gateway;  // may be empty
+  std::string dns;      // may be empty
 };
 
 // Parses /proc/cmdline. Unknown words are ignored; a malformed value leaves

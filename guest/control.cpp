@@ -24,8 +24,8 @@
 namespace bbox::guest {
 namespace {
 
-constexpr int64_t kDrainAfterExitMs = 250;   // output still in flight after the exit
-constexpr int64_t kShutdownGraceMs = 2000;   // for the host to read the last frames
+constexpr int64_t kDrainAfterExitMs = 250;  // output still in flight after the exit
+constexpr int64_t kShutdownGraceMs = 2000;  // for the host to read the last frames
 constexpr size_t kMaxPendingInput = 16u << 20;
 
 std::string read_small(const std::string& path) {
@@ -144,8 +144,10 @@ void Server::handle_frame(const proto::Frame& f) {
       break;
     case proto::Type::kStdin:
       if (c == nullptr) break;
-      if (f.payload.empty()) c->close_input = true;
-      else if (c->pending_input.size() < kMaxPendingInput) c->pending_input += f.payload;
+      if (f.payload.empty())
+        c->close_input = true;
+      else if (c->pending_input.size() < kMaxPendingInput)
+        c->pending_input += f.payload;
       pump_input(c);
       break;
     case proto::Type::kResize: {
@@ -257,8 +259,8 @@ void Server::run() {
   setup_signals();
   send_hello();
   for (;;) {
-    std::vector<pollfd> fds = {{control_, POLLIN, 0}, {sigfd_.get(), POLLIN, 0},
-                               {kmsg_.get(), POLLIN, 0}};
+    std::vector<pollfd> fds = {
+        {control_, POLLIN, 0}, {sigfd_.get(), POLLIN, 0}, {kmsg_.get(), POLLIN, 0}};
     std::vector<std::pair<uint32_t, int>> owners;  // (channel, which fd) per extra pollfd
     for (auto& [ch, c] : commands_) {
       if (c.output) fds.push_back({c.output.get(), POLLIN, 0}), owners.push_back({ch, 1});
@@ -281,7 +283,8 @@ void Server::run() {
       if (owners[i].second == 1) pump_output(&c.output, proto::Type::kStdout, it->first);
       if (owners[i].second == 2) pump_output(&c.errors, proto::Type::kStderr, it->first);
     }
-    if (fds[0].revents & POLLIN) read_control();
+    if (fds[0].revents & POLLIN)
+      read_control();
     else if (fds[0].revents & (POLLHUP | POLLERR)) {
       log("the host closed the control port; powering off");
       power_off();

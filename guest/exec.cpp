@@ -164,8 +164,9 @@ Spawned spawn(const proto::ExecRequest& req) {
     UniqueFd master;
     ok = ok && open_pty(req.winsize, req.uid, &master, &child_in);
     if (ok) {
-      child_out.reset(::dup(child_in.get()));
-      child_err.reset(::dup(child_in.get()));
+      // Close-on-exec copies: the command gets the slave only as fds 0-2.
+      child_out.reset(::fcntl(child_in.get(), F_DUPFD_CLOEXEC, 0));
+      child_err.reset(::fcntl(child_in.get(), F_DUPFD_CLOEXEC, 0));
       s.input.reset(::fcntl(master.get(), F_DUPFD_CLOEXEC, 0));
       s.output = std::move(master);
     }
@@ -183,7 +184,8 @@ Spawned spawn(const proto::ExecRequest& req) {
     s.start_error = std::string("fork: ") + std::strerror(errno);
     return s;
   }
-  if (pid == 0) child(req, child_in.get(), child_out.get(), child_err.get(), req.tty, report_w.get());
+  if (pid == 0)
+    child(req, child_in.get(), child_out.get(), child_err.get(), req.tty, report_w.get());
 
   s.pid = pid;
   report_w.reset();

@@ -12,7 +12,7 @@
 namespace bbox::guest {
 
 struct Spawned {
-  pid_t pid = -1;       // -1: the command could not be started at all
+  pid_t pid = -1;  // -1: the command could not be started at all
   // With a PTY, `input` and `output` are both the master (dup'ed), `errors`
   // is empty. With pipes, the parent's ends of stdin, stdout and stderr. All
   // non-blocking and close-on-exec.

@@ -40,9 +40,9 @@ bool send_regular(uint32_t channel, int dirfd, const char* name, const std::stri
 
 // Sends one entry of `dirfd` (or the root when name is "."), recursing into
 // directories through file descriptors so a swapped symlink cannot redirect us.
-bool send_entry(uint32_t channel, int dirfd, const char* name, const std::string& rel,
-                int depth, std::string* error) {
-  struct stat st{};
+bool send_entry(uint32_t channel, int dirfd, const char* name, const std::string& rel, int depth,
+                std::string* error) {
+  struct stat st {};
   if (::fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) != 0) {
     *error = "stat " + rel + ": " + std::strerror(errno);
     return false;

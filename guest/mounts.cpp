@@ -16,9 +16,9 @@ namespace {
 
 namespace gc = bbox::guest_cmdline;
 
-constexpr const char* kLower = "/bbox/lower";    // the image, read-only
-constexpr const char* kState = "/bbox/state";    // tmpfs: overlay upper + work
-constexpr const char* kNewRoot = "/bbox/root";   // the overlay
+constexpr const char* kLower = "/bbox/lower";   // the image, read-only
+constexpr const char* kState = "/bbox/state";   // tmpfs: overlay upper + work
+constexpr const char* kNewRoot = "/bbox/root";  // the overlay
 
 void must_mount(const char* src, const char* dst, const char* type, unsigned long flags,
                 const char* data) {
@@ -60,8 +60,7 @@ void free_initramfs() {
 }
 
 void mount_runtime_dirs(const BootConfig& cfg) {
-  must_mount("devpts", "/dev/pts", "devpts", MS_NOSUID | MS_NOEXEC,
-             "gid=5,mode=620,ptmxmode=666");
+  must_mount("devpts", "/dev/pts", "devpts", MS_NOSUID | MS_NOEXEC, "gid=5,mode=620,ptmxmode=666");
   must_mount("shm", "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777");
   must_mount("run", "/run", "tmpfs", MS_NOSUID | MS_NODEV, "mode=755");
   std::string tmp_opts = "mode=1777";
@@ -103,8 +102,8 @@ void switch_to_image_root(const BootConfig& cfg) {
 
 void mount_workspace() {
   ::mkdir(gc::kWorkspaceMount, 0755);
-  if (::mount(gc::kWorkspaceTag, gc::kWorkspaceMount, "virtiofs", MS_NOSUID | MS_NODEV,
-              nullptr) != 0) {
+  if (::mount(gc::kWorkspaceTag, gc::kWorkspaceMount, "virtiofs", MS_NOSUID | MS_NODEV, nullptr) !=
+      0) {
     log("no workspace share (%s): %s is an empty directory", std::strerror(errno),
         gc::kWorkspaceMount);
   }

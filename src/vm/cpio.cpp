@@ -19,23 +19,23 @@ void hex8(std::string* s, uint32_t v) {
 
 }  // namespace
 
-void CpioWriter::add(std::string_view path, uint32_t mode, std::string_view data,
-                     uint32_t rmajor, uint32_t rminor) {
+void CpioWriter::add(std::string_view path, uint32_t mode, std::string_view data, uint32_t rmajor,
+                     uint32_t rminor) {
   // newc header: magic then 13 fields of 8 hex digits.
   out_ += "070701";
   hex8(&out_, path == "TRAILER!!!" ? 0 : next_ino_++);
   hex8(&out_, mode);
-  hex8(&out_, 0);  // uid
-  hex8(&out_, 0);  // gid
+  hex8(&out_, 0);                      // uid
+  hex8(&out_, 0);                      // gid
   hex8(&out_, S_ISDIR(mode) ? 2 : 1);  // nlink
-  hex8(&out_, 0);  // mtime
+  hex8(&out_, 0);                      // mtime
   hex8(&out_, static_cast<uint32_t>(data.size()));
   hex8(&out_, 0);  // devmajor
   hex8(&out_, 0);  // devminor
   hex8(&out_, rmajor);
   hex8(&out_, rminor);
   hex8(&out_, static_cast<uint32_t>(path.size() + 1));  // name size with its NUL
-  hex8(&out_, 0);  // check
+  hex8(&out_, 0);                                       // check
   out_.append(path.data(), path.size());
   out_.push_back('\0');
   pad4(&out_);

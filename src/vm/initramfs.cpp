@@ -10,8 +10,8 @@
 #include "bbox/vm/initramfs.h"
 
 #include <openssl/evp.h>
-#include <sys/stat.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <fstream>

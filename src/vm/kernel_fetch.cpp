@@ -37,8 +37,8 @@ std::string last_line(std::string s) {
 }
 
 // The child side of run_program: never returns.
-[[noreturn]] void exec_child(const std::vector<std::string>& argv, const fs::path& cwd,
-                             int out_fd, int err_fd, int report_fd) {
+[[noreturn]] void exec_child(const std::vector<std::string>& argv, const fs::path& cwd, int out_fd,
+                             int err_fd, int report_fd) {
   ::dup2(out_fd, STDOUT_FILENO);
   ::dup2(err_fd, STDERR_FILENO);
   int null = ::open("/dev/null", O_RDONLY);
@@ -102,9 +102,9 @@ Result<std::string> parse_kernel_depends(const std::string& apt_output) {
       version.pop_back();
     }
     // The version becomes a directory name: allow only what Debian uses.
-    bool clean = !version.empty() && version.find("..") == std::string::npos &&
-                 version.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789.+-_") ==
-                     std::string::npos;
+    bool clean =
+        !version.empty() && version.find("..") == std::string::npos &&
+        version.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789.+-_") == std::string::npos;
     if (clean) return version;
   }
   return Error{"resolve the cloud kernel: apt-cache names no linux-image package"};
@@ -179,8 +179,8 @@ Result<std::string> bzimage_release(const fs::path& vmlinuz) {
   char head[0x210] = {};
   if (!in.read(head, sizeof head)) return Error{"not a bzImage (too short)"};
   if (std::memcmp(head + 0x202, "HdrS", 4) != 0) return Error{"not a bzImage (no HdrS)"};
-  unsigned offset = static_cast<unsigned char>(head[0x20e]) |
-                    (static_cast<unsigned char>(head[0x20f]) << 8);
+  unsigned offset =
+      static_cast<unsigned char>(head[0x20e]) | (static_cast<unsigned char>(head[0x20f]) << 8);
   if (offset == 0) return Error{"bzImage carries no version"};
   char version[128] = {};
   in.seekg(offset + 0x200);

@@ -37,9 +37,12 @@ std::string normalise(std::string name) {
 void add_soft_pre(std::string_view value, std::vector<std::string>* out) {
   bool pre = false;
   for (const auto& word : split(value, " \t")) {
-    if (word == "pre:") pre = true;
-    else if (word == "post:") pre = false;
-    else if (pre) out->push_back(normalise(word));
+    if (word == "pre:")
+      pre = true;
+    else if (word == "post:")
+      pre = false;
+    else if (pre)
+      out->push_back(normalise(word));
   }
 }
 
@@ -123,7 +126,8 @@ struct Sorter {
 
   Status visit(const std::string& name, const std::string& needed_by) {
     if (done.count(name)) return ok_status();
-    if (visiting.count(name)) return Error{"order modules: dependency cycle at " + ui::quoted(name)};
+    if (visiting.count(name))
+      return Error{"order modules: dependency cycle at " + ui::quoted(name)};
     auto it = deps.find(name);
     if (it == deps.end()) {
       std::string who = needed_by.empty() ? "" : " (needed by " + ui::quoted(needed_by) + ")";

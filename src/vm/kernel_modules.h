@@ -20,8 +20,7 @@ namespace bbox::vm {
 //   control port; virtiofs: the workspace; overlay: the writable root;
 //   erofs: root images in erofs.
 inline const std::vector<std::string> kWantedModules = {
-    "virtio_mmio", "virtio_blk", "virtio_net", "virtio_console",
-    "virtiofs",    "overlay",    "erofs",
+    "virtio_mmio", "virtio_blk", "virtio_net", "virtio_console", "virtiofs", "overlay", "erofs",
 };
 
 // A module's name as the kernel sees it: the file's stem with '-' as '_'.

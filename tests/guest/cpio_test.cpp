@@ -16,8 +16,8 @@ TEST(Cpio, WritesNewcHeadersPaddedToFourBytes) {
   // 110-byte header + "init\0" = 115, padded to 116; data 3 padded to 4.
   ASSERT_GE(a.size(), 120u);
   EXPECT_EQ(a.substr(0, 6), "070701");
-  EXPECT_EQ(a.substr(6 + 8, 8), "000081ED");   // S_IFREG | 0755
-  EXPECT_EQ(a.substr(6 + 6 * 8, 8), "00000003");  // file size
+  EXPECT_EQ(a.substr(6 + 8, 8), "000081ED");       // S_IFREG | 0755
+  EXPECT_EQ(a.substr(6 + 6 * 8, 8), "00000003");   // file size
   EXPECT_EQ(a.substr(6 + 11 * 8, 8), "00000005");  // name size with NUL
   EXPECT_EQ(a.substr(110, 5), std::string("init\0", 5));
   EXPECT_EQ(a.substr(116, 4), std::string("abc\0", 4));

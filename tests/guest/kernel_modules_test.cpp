@@ -8,8 +8,10 @@ namespace bbox::vm {
 namespace {
 
 TEST(Modinfo, ReadsDependsAndSoftPreDependencies) {
-  std::string info("license=GPL\0depends=virtio,virtio-ring\0softdep=pre: crc32c post: x\0"
-                   "name=erofs\0", 72);
+  std::string info(
+      "license=GPL\0depends=virtio,virtio-ring\0softdep=pre: crc32c post: x\0"
+      "name=erofs\0",
+      72);
   ModuleDeps d = dependencies_from_modinfo(info);
   EXPECT_EQ(d.hard, (std::vector<std::string>{"virtio", "virtio_ring"}));
   EXPECT_EQ(d.soft, (std::vector<std::string>{"crc32c"}));
@@ -30,8 +32,8 @@ TEST(LoadOrder, PutsDependenciesFirstAndSkipsBuiltInSoftDependencies) {
   };
   auto order = load_order({"virtio_mmio", "erofs"}, deps);
   ASSERT_TRUE(order.ok()) << order.error().message;
-  EXPECT_EQ(*order, (std::vector<std::string>{"virtio_ring", "virtio", "virtio_mmio",
-                                              "libcrc32c", "erofs"}));
+  EXPECT_EQ(*order, (std::vector<std::string>{"virtio_ring", "virtio", "virtio_mmio", "libcrc32c",
+                                              "erofs"}));
 }
 
 TEST(LoadOrder, MissingHardDependencyIsAnErrorNamingBoth) {

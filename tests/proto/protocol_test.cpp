@@ -17,8 +17,7 @@ TEST(Frame, HeaderIsLengthTypeChannelLittleEndian) {
 }
 
 TEST(FrameReader, ReassemblesFramesFedOneByteAtATime) {
-  std::string wire = encode_frame(Type::kHello, 0, "abc") +
-                     encode_frame(Type::kStdin, 7, "") +
+  std::string wire = encode_frame(Type::kHello, 0, "abc") + encode_frame(Type::kStdin, 7, "") +
                      encode_frame(Type::kStderr, 9, std::string(1000, 'x'));
   FrameReader r;
   std::vector<Frame> got;
@@ -171,11 +170,26 @@ TEST(Codec, AcceptsRandomBytesOnlyAsCanonicalEncodings) {
     FileChunk c;
     Hello h;
     Winsize w;
-    if (decode(p, &r)) { EXPECT_EQ(encode(r), p); ++accepted; }
-    if (decode(p, &e)) { EXPECT_EQ(encode(e), p); ++accepted; }
-    if (decode(p, &c)) { EXPECT_EQ(encode(c), p); ++accepted; }
-    if (decode(p, &h)) { EXPECT_EQ(encode(h), p); ++accepted; }
-    if (decode(p, &w)) { EXPECT_EQ(encode(w), p); ++accepted; }
+    if (decode(p, &r)) {
+      EXPECT_EQ(encode(r), p);
+      ++accepted;
+    }
+    if (decode(p, &e)) {
+      EXPECT_EQ(encode(e), p);
+      ++accepted;
+    }
+    if (decode(p, &c)) {
+      EXPECT_EQ(encode(c), p);
+      ++accepted;
+    }
+    if (decode(p, &h)) {
+      EXPECT_EQ(encode(h), p);
+      ++accepted;
+    }
+    if (decode(p, &w)) {
+      EXPECT_EQ(encode(w), p);
+      ++accepted;
+    }
     FrameReader fr;
     fr.feed(p.data(), p.size());
     while (auto f = fr.next()) EXPECT_LE(f->payload.size(), p.size());

@@ -19,7 +19,7 @@
 namespace bbox::guest_cmdline {
 
 // Block device holding the root image (read-only; an overlay goes on top).
-inline constexpr const char* kRoot = "bbox.root";          // e.g. /dev/vda
+inline constexpr const char* kRoot = "bbox.root";  // e.g. /dev/vda
 // File system type of the root image: ext4 (built in) or erofs (module).
 inline constexpr const char* kRootFsType = "bbox.rootfstype";
 // Size of the guest's /tmp tmpfs in MiB.

@@ -88,8 +88,9 @@ TEST_F(GuestBoot, RunsCommandsAndReportsExitCodesAndSignals) {
   EXPECT_EQ(term.exit.code, 15);
 
   // Files come back on request, symlinks as links, never followed.
-  auto made = vm.run(8, {"sh", "-c", "mkdir -p /tmp/out/d && printf abc > /tmp/out/d/f && "
-                                     "ln -s /etc/passwd /tmp/out/link"});
+  auto made = vm.run(8, {"sh", "-c",
+                         "mkdir -p /tmp/out/d && printf abc > /tmp/out/d/f && "
+                         "ln -s /etc/passwd /tmp/out/link"});
   EXPECT_EQ(made.exit.code, 0);
   auto files = vm.get_files(9, "/tmp/out");
   EXPECT_EQ(files.error, "");
@@ -104,8 +105,7 @@ TEST_F(GuestBoot, RunsCommandsAndReportsExitCodesAndSignals) {
 }
 
 TEST_F(GuestBoot, SetsUpSandboxUserHostnameNetworkAndHardening) {
-  GuestVm vm(vm_dir_, *image_,
-             "bbox.ip=10.0.2.15/24 bbox.gw=10.0.2.2 bbox.dns=10.0.2.3",
+  GuestVm vm(vm_dir_, *image_, "bbox.ip=10.0.2.15/24 bbox.gw=10.0.2.2 bbox.dns=10.0.2.3",
              {"-netdev", "user,id=n0,restrict=on", "-device", "virtio-net-device,netdev=n0"});
   ASSERT_TRUE(vm.ready());
   // The session: it runs until the host asks for shutdown.
@@ -114,24 +114,29 @@ TEST_F(GuestBoot, SetsUpSandboxUserHostnameNetworkAndHardening) {
   session.cwd = "/";
   vm.send(proto::Type::kExec, 1, proto::encode(session));
 
-  auto id = vm.run(2, {"sh", "-c", "id; echo $HOME $USER; touch ~/f && echo writable; "
-                                   "grep -c . /etc/passwd"});
+  auto id = vm.run(2, {"sh", "-c",
+                       "id; echo $HOME $USER; touch ~/f && echo writable; "
+                       "grep -c . /etc/passwd"});
   ASSERT_TRUE(id.got_exit) << vm.console();
-  EXPECT_EQ(id.out, "uid=1000(sandbox) gid=1000(sandbox) groups=1000(sandbox)\n"
-                    "/home/sandbox sandbox\nwritable\n2\n");
+  EXPECT_EQ(id.out,
+            "uid=1000(sandbox) gid=1000(sandbox) groups=1000(sandbox)\n"
+            "/home/sandbox sandbox\nwritable\n2\n");
   EXPECT_EQ(id.exit.code, 0);
 
-  auto sys = vm.run(3, {"sh", "-c", "hostname; cat /etc/resolv.conf; "
-                                    "ip -4 -o addr show eth0 | awk '{print $4}'; "
-                                    "ip route | grep default; "
-                                    "cat /proc/sys/kernel/kptr_restrict "
-                                    "/proc/sys/kernel/dmesg_restrict "
-                                    "/proc/sys/kernel/unprivileged_bpf_disabled "
-                                    "/proc/sys/kernel/modules_disabled; "
-                                    "touch /bin/x && echo root-writable"},
+  auto sys = vm.run(3,
+                    {"sh", "-c",
+                     "hostname; cat /etc/resolv.conf; "
+                     "ip -4 -o addr show eth0 | awk '{print $4}'; "
+                     "ip route | grep default; "
+                     "cat /proc/sys/kernel/kptr_restrict "
+                     "/proc/sys/kernel/dmesg_restrict "
+                     "/proc/sys/kernel/unprivileged_bpf_disabled "
+                     "/proc/sys/kernel/modules_disabled; "
+                     "touch /bin/x && echo root-writable"},
                     "", 0);
-  EXPECT_EQ(sys.out, "guest-test\nnameserver 10.0.2.3\n10.0.2.15/24\n"
-                     "default via 10.0.2.2 dev eth0 \n2\n1\n1\n1\nroot-writable\n");
+  EXPECT_EQ(sys.out,
+            "guest-test\nnameserver 10.0.2.3\n10.0.2.15/24\n"
+            "default via 10.0.2.2 dev eth0 \n2\n1\n1\n1\nroot-writable\n");
   EXPECT_EQ(sys.exit.code, 0) << sys.err;
 
   vm.send(proto::Type::kShutdown, 0, "");
@@ -161,6 +166,21 @@ TEST_F(GuestBoot, MountsTheWorkspaceShareWhereTheSandboxUserWrites) {
   EXPECT_EQ(got, "guest\n");
 }
 
+TEST_F(GuestBoot, BootsFromAnErofsRootImage) {
+  fs::path erofs = busybox_erofs_image(*dir_);
+  if (erofs.empty()) GTEST_SKIP() << "needs mkfs.erofs (erofs-utils)";
+  GuestVm vm(vm_dir_, erofs, "bbox.rootfstype=erofs");
+  ASSERT_TRUE(vm.ready());
+  auto r = vm.run(1, {"sh", "-c",
+                      "awk '$2 == \"/\" {print $1, $3}' /proc/mounts; "
+                      "grep -c ' /bbox' /proc/mounts; grep -c erofs /proc/filesystems"});
+  ASSERT_TRUE(r.got_exit) << vm.console();
+  // The root is the overlay; the image under it is out of the guest's view.
+  EXPECT_EQ(r.out, "overlay overlay\n0\n1\n");
+  EXPECT_EQ(r.exit.code, 0);
+  EXPECT_TRUE(vm.wait_exit(60));
+}
+
 TEST_F(GuestBoot, ReportsOutOfMemoryKills) {
   GuestVm vm(vm_dir_, *image_);
   ASSERT_TRUE(vm.ready());
@@ -169,7 +189,9 @@ TEST_F(GuestBoot, ReportsOutOfMemoryKills) {
   ASSERT_TRUE(r.got_exit) << vm.console();
   EXPECT_TRUE(r.exit.signaled);
   EXPECT_EQ(r.exit.code, 9);
-  EXPECT_EQ(r.exit.message, "out of memory: the guest kernel killed a process of this command");
+  EXPECT_EQ(r.exit.message,
+            "out of memory: the guest kernel killed a process of this command "
+            "(give the VM more with --memory)");
   bool logged = false;
   for (const auto& l : vm.logs) logged |= l.rfind("out of memory: ", 0) == 0;
   EXPECT_TRUE(logged);
@@ -179,12 +201,13 @@ TEST_F(GuestBoot, TerminalCommandSeesItsWindowSize) {
   GuestVm vm(vm_dir_, *image_);
   ASSERT_TRUE(vm.ready());
   proto::ExecRequest req;
-  req.argv = {"sh", "-c", "stty size; tty; read x; stty size"};
+  req.argv = {"sh", "-c", "stty size; tty; echo $(ls /proc/$$/fd); read x; stty size"};
   req.cwd = "/";
   req.tty = true;
   req.winsize = {24, 80};
   vm.send(proto::Type::kExec, 1, proto::encode(req));
-  EXPECT_EQ(vm.read_until(1, "/dev/pts/0\r\n"), "24 80\r\n/dev/pts/0\r\n");
+  // Only the terminal as 0-2, and 3: the shell's end of the $(...) pipe.
+  EXPECT_EQ(vm.read_until(1, "3\r\n"), "24 80\r\n/dev/pts/0\r\n0 1 2 3\r\n");
   vm.send(proto::Type::kResize, 1, proto::encode(proto::Winsize{30, 100}));
   vm.send(proto::Type::kStdin, 1, "go\r");
   auto r = vm.wait_for_exit(1);

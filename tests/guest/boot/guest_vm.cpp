@@ -1,7 +1,7 @@
 #include "guest_vm.h"
 
-#include <gtest/gtest.h>
 #include <fcntl.h>
+#include <gtest/gtest.h>
 #include <poll.h>
 #include <signal.h>
 #include <sys/prctl.h>
@@ -77,7 +77,8 @@ fs::path busybox_root_image(const fs::path& dir) {
   fs::create_directories(tree / "bin");
   fs::create_directories(tree / "etc");
   fs::copy_file("/bin/busybox", tree / "bin/busybox");
-  std::string cmd = "cd " + tree.string() + "/bin && ./busybox --list | while read n; do "
+  std::string cmd = "cd " + tree.string() +
+                    "/bin && ./busybox --list | while read n; do "
                     "[ \"$n\" = busybox ] || ln -s busybox \"$n\"; done";
   if (sh(cmd) != 0) return {};
   // An image whose passwd is broken and lacks sandbox: bbox-init must cope.
@@ -89,10 +90,18 @@ fs::path busybox_root_image(const fs::path& dir) {
   return image;
 }
 
-GuestVm::GuestVm(const fs::path& dir, const fs::path& root_image,
-                 const std::string& extra_cmdline,
-                 const std::vector<std::string>& extra_qemu_args,
-                 const fs::path& workspace)
+fs::path busybox_erofs_image(const fs::path& dir) {
+  fs::path image = dir / "root.erofs";
+  if (fs::exists(image)) return image;
+  if (busybox_root_image(dir).empty() || sh("command -v mkfs.erofs >/dev/null") != 0) return {};
+  std::string cmd =
+      "mkfs.erofs " + image.string() + " " + (dir / "rootfs").string() + " >/dev/null";
+  if (sh(cmd) != 0) return {};
+  return image;
+}
+
+GuestVm::GuestVm(const fs::path& dir, const fs::path& root_image, const std::string& extra_cmdline,
+                 const std::vector<std::string>& extra_qemu_args, const fs::path& workspace)
     : dir_(dir) {
   boot(root_image, extra_cmdline, extra_qemu_args, workspace);
 }
@@ -103,36 +112,62 @@ void GuestVm::boot(const fs::path& root_image, const std::string& extra_cmdline,
   if (!workspace.empty()) {
     // vhost-user needs guest memory QEMU can share with virtiofsd.
     fs::path fs_sock = dir_ / "virtiofs.sock";
-    virtiofsd_ = start_qemu({"/usr/lib/qemu/virtiofsd", "--socket-path=" + fs_sock.string(),
-                             "-o", "source=" + workspace.string(), "-o", "cache=auto"},
+    virtiofsd_ = start_qemu({"/usr/lib/qemu/virtiofsd", "--socket-path=" + fs_sock.string(), "-o",
+                             "source=" + workspace.string(), "-o", "cache=auto"},
                             dir_ / "virtiofsd.log");
     for (int i = 0; i < 200 && !fs::exists(fs_sock); ++i) {
       std::this_thread::sleep_for(std::chrono::milliseconds(20));
     }
     machine += ",memory-backend=mem";
     extra_qemu_args.insert(extra_qemu_args.end(),
-                           {"-object", "memory-backend-memfd,id=mem,size=256M,share=on",
-                            "-chardev", "socket,id=fs,path=" + fs_sock.string(),
-                            "-device", "vhost-user-fs-device,chardev=fs,tag=workspace"});
+                           {"-object", "memory-backend-memfd,id=mem,size=256M,share=on", "-chardev",
+                            "socket,id=fs,path=" + fs_sock.string(), "-device",
+                            "vhost-user-fs-device,chardev=fs,tag=workspace"});
   }
   auto kernel = vm::ensure_kernel(std::nullopt);
   ASSERT_TRUE(kernel.ok()) << kernel.error().message;
   auto initramfs = vm::ensure_initramfs(*kernel, BBOX_INIT_PATH);
   ASSERT_TRUE(initramfs.ok()) << initramfs.error().message;
   fs::path sock = dir_ / "control.sock";
-  std::string append = "console=ttyS0 quiet panic=-1 bbox.root=/dev/vda bbox.rootfstype=ext4 "
-                       "bbox.tmp=64 bbox.hostname=guest-test " + extra_cmdline + tsc_param();
+  std::string append =
+      "console=ttyS0 quiet panic=-1 bbox.root=/dev/vda bbox.rootfstype=ext4 "
+      "bbox.tmp=64 bbox.hostname=guest-test " +
+      extra_cmdline + tsc_param();
   std::vector<std::string> args = {
-      "qemu-system-x86_64", "-M", machine,
-      "-nodefaults", "-no-user-config", "-no-reboot", "-accel", "tcg", "-cpu", "max",
-      "-m", "256", "-kernel", kernel->vmlinuz.string(), "-initrd", initramfs->string(),
-      "-append", append, "-global", "virtio-mmio.force-legacy=false",
-      "-device", "virtio-serial-device",
-      "-chardev", "socket,id=ctl,path=" + sock.string() + ",server=on,wait=off",
-      "-device", "virtserialport,chardev=ctl,name=org.broodbox.control",
-      "-drive", "file=" + root_image.string() + ",format=raw,if=none,id=root,readonly=on",
-      "-device", "virtio-blk-device,drive=root",
-      "-serial", "file:" + (dir_ / "console.log").string(), "-display", "none"};
+      "qemu-system-x86_64",
+      "-M",
+      machine,
+      "-nodefaults",
+      "-no-user-config",
+      "-no-reboot",
+      "-accel",
+      "tcg",
+      "-cpu",
+      "max",
+      "-m",
+      "256",
+      "-kernel",
+      kernel->vmlinuz.string(),
+      "-initrd",
+      initramfs->string(),
+      "-append",
+      append,
+      "-global",
+      "virtio-mmio.force-legacy=false",
+      "-device",
+      "virtio-serial-device",
+      "-chardev",
+      "socket,id=ctl,path=" + sock.string() + ",server=on,wait=off",
+      "-device",
+      "virtserialport,chardev=ctl,name=org.broodbox.control",
+      "-drive",
+      "file=" + root_image.string() + ",format=raw,if=none,id=root,readonly=on",
+      "-device",
+      "virtio-blk-device,drive=root",
+      "-serial",
+      "file:" + (dir_ / "console.log").string(),
+      "-display",
+      "none"};
   args.insert(args.end(), extra_qemu_args.begin(), extra_qemu_args.end());
   qemu_ = start_qemu(args, dir_ / "qemu.log");
   sock_ = connect_unix(sock);
@@ -185,8 +220,7 @@ std::string GuestVm::console() const {
 
 void GuestVm::send(proto::Type type, uint32_t channel, const std::string& payload) {
   std::string frame = proto::encode_frame(type, channel, payload);
-  ASSERT_EQ(::write(sock_.get(), frame.data(), frame.size()),
-            static_cast<ssize_t>(frame.size()));
+  ASSERT_EQ(::write(sock_.get(), frame.data(), frame.size()), static_cast<ssize_t>(frame.size()));
 }
 
 bool GuestVm::next_frame(proto::Frame* f, int timeout_ms) {

@@ -74,5 +74,7 @@ class GuestVm {
 // Builds (once per process) an ext4 image of a busybox-static tree in `dir`;
 // empty when busybox or mkfs.ext4 is missing.
 std::filesystem::path busybox_root_image(const std::filesystem::path& dir);
+// The same tree as an erofs image; empty when mkfs.erofs is missing.
+std::filesystem::path busybox_erofs_image(const std::filesystem::path& dir);
 
 }  // namespace bbox::testing

@@ -24,8 +24,10 @@ class PrivateCache : public ::testing::Test {
     ::setenv("XDG_CACHE_HOME", dir_.c_str(), 1);
   }
   void TearDown() override {
-    if (old_cache_.empty()) ::unsetenv("XDG_CACHE_HOME");
-    else ::setenv("XDG_CACHE_HOME", old_cache_.c_str(), 1);
+    if (old_cache_.empty())
+      ::unsetenv("XDG_CACHE_HOME");
+    else
+      ::setenv("XDG_CACHE_HOME", old_cache_.c_str(), 1);
     fs::remove_all(dir_);
   }
   fs::path dir_;
@@ -62,7 +64,8 @@ TEST_F(PrivateCache, FetchesTheCloudKernelOnceWithModulesInDependencyOrder) {
   EXPECT_LT(index_of(n, "libcrc32c"), index_of(n, "erofs"));
 
   // The second call uses the cache: same files, untouched.
-  struct stat before{}, after{};
+  struct stat before {
+  }, after{};
   ASSERT_EQ(::stat(k->vmlinuz.c_str(), &before), 0);
   auto again = ensure_kernel(std::nullopt);
   ASSERT_TRUE(again.ok());
