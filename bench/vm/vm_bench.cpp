@@ -42,7 +42,8 @@ std::string slurp(const fs::path& p) {
 
 bool make_root_image(const fs::path& dir) {
   std::string cmd =
-      "set -e; cd '" + dir.string() + "'; mkdir -p rootfs/bin rootfs/etc rootfs/proc rootfs/sys "
+      "set -e; cd '" + dir.string() +
+      "'; mkdir -p rootfs/bin rootfs/etc rootfs/proc rootfs/sys "
       "rootfs/dev rootfs/tmp rootfs/run rootfs/workspace rootfs/home; cp /bin/busybox rootfs/bin/; "
       "for a in $(rootfs/bin/busybox --list); do [ $a = busybox ] || ln -s busybox rootfs/bin/$a; "
       "done; echo 'root:x:0:0:root:/root:/bin/sh' > rootfs/etc/passwd; "
@@ -65,12 +66,30 @@ fs::path make_noop_initramfs(const fs::path& dir) {
 // The machine of qemu_args() without the devices bbox adds.
 std::vector<std::string> bare_args(const Kernel& k, const fs::path& initramfs,
                                    const fs::path& console, const std::string& cmdline) {
-  return {"qemu-system-x86_64", "-M", "microvm,x-option-roms=off,isa-serial=on,rtc=on",
-          "-m", std::to_string(kMemoryMib) + "M", "-smp", std::to_string(kCpus),
-          "-nodefaults", "-no-user-config", "-no-reboot", "-display", "none",
-          "-accel", "tcg", "-cpu", "max", "-kernel", k.vmlinuz.string(),
-          "-initrd", initramfs.string(), "-append", cmdline,
-          "-serial", "file:" + console.string()};
+  return {"qemu-system-x86_64",
+          "-M",
+          "microvm,x-option-roms=off,isa-serial=on,rtc=on",
+          "-m",
+          std::to_string(kMemoryMib) + "M",
+          "-smp",
+          std::to_string(kCpus),
+          "-nodefaults",
+          "-no-user-config",
+          "-no-reboot",
+          "-display",
+          "none",
+          "-accel",
+          "tcg",
+          "-cpu",
+          "max",
+          "-kernel",
+          k.vmlinuz.string(),
+          "-initrd",
+          initramfs.string(),
+          "-append",
+          cmdline,
+          "-serial",
+          "file:" + console.string()};
 }
 
 Ms bare_boot(const std::vector<std::string>& args) {

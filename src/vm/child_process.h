@@ -31,17 +31,17 @@ struct ChildSetup {
 };
 
 struct SpawnOptions {
-  std::filesystem::path program;   // absolute path; no PATH search
-  std::vector<std::string> argv;   // argv[0] included
-  std::vector<std::string> env;    // NAME=value; the complete environment
-  int stdin_fd = -1;               // -1: /dev/null
-  int stdout_fd = -1;              // -1: /dev/null
-  int stderr_fd = -1;              // -1: /dev/null
-  std::vector<int> inherit_fds;    // kept open across exec at the same number
-  bool own_process_group = true;   // setpgid(0, 0): terminal signals skip it
-  int umask = 077;                 // files and sockets the child creates are private;
-                                   // -1 keeps bbox's umask
-  ChildSetup* setup = nullptr;     // extra steps before exec (not owned)
+  std::filesystem::path program;  // absolute path; no PATH search
+  std::vector<std::string> argv;  // argv[0] included
+  std::vector<std::string> env;   // NAME=value; the complete environment
+  int stdin_fd = -1;              // -1: /dev/null
+  int stdout_fd = -1;             // -1: /dev/null
+  int stderr_fd = -1;             // -1: /dev/null
+  std::vector<int> inherit_fds;   // kept open across exec at the same number
+  bool own_process_group = true;  // setpgid(0, 0): terminal signals skip it
+  int umask = 077;                // files and sockets the child creates are private;
+                                  // -1 keeps bbox's umask
+  ChildSetup* setup = nullptr;    // extra steps before exec (not owned)
   // Runs in the parent right after fork, while the child may be waiting in
   // `setup` (for example for its user namespace to be mapped). An error
   // kills the child and fails the spawn.
@@ -52,7 +52,7 @@ struct SpawnOptions {
 struct ChildExit {
   int raw = 0;
   bool exited() const;
-  int code() const;      // exit code, or 128+N after signal N
+  int code() const;              // exit code, or 128+N after signal N
   std::string describe() const;  // "exited with status 3", "killed by signal 9"
 };
 

@@ -35,9 +35,10 @@ class Bridge {
 
  private:
   void step() {
-    pollfd fds[3] = {{signals_.fd(), POLLIN, 0},
-                     {control_.fd(), static_cast<short>(POLLIN | (control_.wants_write() ? POLLOUT : 0)), 0},
-                     {-1, POLLIN, 0}};
+    pollfd fds[3] = {
+        {signals_.fd(), POLLIN, 0},
+        {control_.fd(), static_cast<short>(POLLIN | (control_.wants_write() ? POLLOUT : 0)), 0},
+        {-1, POLLIN, 0}};
     if (stdin_open_ && control_.queued() < kMaxQueued) fds[2].fd = io_.in_fd;
     int r = ::poll(fds, 3, poll_timeout_ms());
     if (r < 0 && errno != EINTR) return finish_gone("poll failed");
@@ -91,13 +92,20 @@ class Bridge {
 
   void handle_frame(const proto::Frame& f) {
     switch (f.type) {
-      case Type::kStdout: write_out(io_.out_fd, f.payload, stdout_broken_); break;
-      case Type::kStderr: write_out(io_.err_fd, f.payload, stderr_broken_); break;
-      case Type::kLog: log_.write(f.payload); break;
+      case Type::kStdout:
+        write_out(io_.out_fd, f.payload, stdout_broken_);
+        break;
+      case Type::kStderr:
+        write_out(io_.err_fd, f.payload, stderr_broken_);
+        break;
+      case Type::kLog:
+        log_.write(f.payload);
+        break;
       case Type::kExit:
         if (f.channel == kChannel) finish_exit(f.payload);
         break;
-      default: break;  // frames for other channels or requests are not ours
+      default:
+        break;  // frames for other channels or requests are not ours
     }
   }
 

@@ -101,11 +101,11 @@ Result<IdMapPlan> plan_id_maps(uint32_t uid, uint32_t gid, const std::string& us
                                const IdRange& sub_uids, const IdRange& sub_gids) {
   bool root = uid == 0;
   if (!root && (sub_uids.count == 0 || sub_gids.count == 0)) {
-    return Error{fmt::format(
-        "map the guest user to '{}': no subordinate ids in /etc/subuid and /etc/subgid "
-        "(ask an administrator to run: usermod --add-subuids 100000-165535 "
-        "--add-subgids 100000-165535 {})",
-        user_name, user_name)};
+    return Error{
+        fmt::format("map the guest user to '{}': no subordinate ids in /etc/subuid and /etc/subgid "
+                    "(ask an administrator to run: usermod --add-subuids 100000-165535 "
+                    "--add-subgids 100000-165535 {})",
+                    user_name, user_name)};
   }
   IdMapPlan plan;
   plan.uids = one_map(uid, sub_uids, root);

@@ -29,11 +29,10 @@ std::string param(const char* name, const std::string& value) {
 void add_machine(std::vector<std::string>& a, const VmSpec& spec, Accel accel) {
   // ACPI stays on: the cloud kernel finds virtio-mmio devices only through
   // ACPI (it lacks CONFIG_VIRTIO_MMIO_CMDLINE_DEVICES).
-  add(a, {"-M", "microvm,x-option-roms=off,isa-serial=on,rtc=on,memory-backend=mem",
-          "-object", fmt::format("memory-backend-memfd,id=mem,size={}M,share=on", spec.memory_mib),
-          "-m", fmt::format("{}M", spec.memory_mib),
-          "-smp", std::to_string(spec.cpus),
-          "-nodefaults", "-no-user-config", "-no-reboot", "-display", "none",
+  add(a, {"-M", "microvm,x-option-roms=off,isa-serial=on,rtc=on,memory-backend=mem", "-object",
+          fmt::format("memory-backend-memfd,id=mem,size={}M,share=on", spec.memory_mib), "-m",
+          fmt::format("{}M", spec.memory_mib), "-smp", std::to_string(spec.cpus), "-nodefaults",
+          "-no-user-config", "-no-reboot", "-display", "none",
           // vhost-user devices refuse virtio-mmio's legacy mode.
           "-global", "virtio-mmio.force-legacy=false"});
   if (accel == Accel::kKvm) {
@@ -46,18 +45,19 @@ void add_machine(std::vector<std::string>& a, const VmSpec& spec, Accel accel) {
 
 void add_devices(std::vector<std::string>& a, const VmSpec& spec, const QemuLaunch& l) {
   const SessionFiles& f = l.files;
-  add(a, {"-serial", "file:" + qemu_escape(f.console_log.string()),
-          "-device", "virtio-serial-device",
-          "-chardev", "socket,id=ctl,server=off,path=" + qemu_escape(f.control_socket.string()),
-          "-device", fmt::format("virtserialport,chardev=ctl,name={}", gc::kControlPortName),
-          "-drive", fmt::format("file={},format=raw,if=none,id=root,readonly=on",
-                                qemu_escape(spec.root_image.string())),
-          "-device", "virtio-blk-device,drive=root",
-          "-chardev", "socket,id=fs,path=" + qemu_escape(f.virtiofs_socket.string()),
-          "-device", fmt::format("vhost-user-fs-device,chardev=fs,tag={}", gc::kWorkspaceTag)});
+  add(a,
+      {"-serial", "file:" + qemu_escape(f.console_log.string()), "-device", "virtio-serial-device",
+       "-chardev", "socket,id=ctl,server=off,path=" + qemu_escape(f.control_socket.string()),
+       "-device", fmt::format("virtserialport,chardev=ctl,name={}", gc::kControlPortName), "-drive",
+       fmt::format("file={},format=raw,if=none,id=root,readonly=on",
+                   qemu_escape(spec.root_image.string())),
+       "-device", "virtio-blk-device,drive=root", "-chardev",
+       "socket,id=fs,path=" + qemu_escape(f.virtiofs_socket.string()), "-device",
+       fmt::format("vhost-user-fs-device,chardev=fs,tag={}", gc::kWorkspaceTag)});
   if (spec.network) {
-    add(a, {"-netdev", "stream,id=n0,server=off,addr.type=unix,addr.path=" +
-                           qemu_escape(spec.network->socket.string()),
+    add(a, {"-netdev",
+            "stream,id=n0,server=off,addr.type=unix,addr.path=" +
+                qemu_escape(spec.network->socket.string()),
             "-device", "virtio-net-device,netdev=n0"});
   }
   add(a, {"-qmp", fmt::format("unix:{},server=on,wait=off", qemu_escape(f.qmp_socket.string()))});
@@ -145,8 +145,8 @@ std::string detect_root_fs_type(const std::filesystem::path& image) {
 std::vector<std::string> qemu_args(const VmSpec& spec, const QemuLaunch& l) {
   std::vector<std::string> a{"qemu-system-x86_64", "-name", "bbox,debug-threads=off"};
   add_machine(a, spec, l.accel);
-  add(a, {"-kernel", l.vmlinuz.string(), "-initrd", l.initramfs.string(),
-          "-append", l.kernel_cmdline});
+  add(a, {"-kernel", l.vmlinuz.string(), "-initrd", l.initramfs.string(), "-append",
+          l.kernel_cmdline});
   add_devices(a, spec, l);
   return a;
 }

@@ -19,18 +19,18 @@ inline constexpr const char* kQemuPath = "/usr/bin/qemu-system-x86_64";
 
 // Where the session's files live (all inside VmSpec::session_dir).
 struct SessionFiles {
-  std::filesystem::path console_log;     // guest serial console
-  std::filesystem::path control_socket;  // bbox listens, QEMU connects
-  std::filesystem::path virtiofs_socket; // bbox listens for virtiofsd, QEMU connects
-  std::filesystem::path qmp_socket;      // QEMU listens
-  std::filesystem::path qemu_log;        // QEMU's own stderr
-  std::filesystem::path virtiofsd_log;   // virtiofsd's stderr
+  std::filesystem::path console_log;      // guest serial console
+  std::filesystem::path control_socket;   // bbox listens, QEMU connects
+  std::filesystem::path virtiofs_socket;  // bbox listens for virtiofsd, QEMU connects
+  std::filesystem::path qmp_socket;       // QEMU listens
+  std::filesystem::path qemu_log;         // QEMU's own stderr
+  std::filesystem::path virtiofsd_log;    // virtiofsd's stderr
 
   static SessionFiles in(const std::filesystem::path& session_dir);
 };
 
 struct QemuLaunch {
-  Accel accel = Accel::kTcg;     // kKvm or kTcg
+  Accel accel = Accel::kTcg;  // kKvm or kTcg
   std::filesystem::path vmlinuz;
   std::filesystem::path initramfs;
   std::string kernel_cmdline;

@@ -66,8 +66,7 @@ Result<QemuLaunch> prepare_launch(const VmSpec& spec, Accel accel) {
   l.initramfs = *initramfs;
   std::optional<uint64_t> tsc_khz;
   if (accel == Accel::kTcg) tsc_khz = host_tsc_khz("/proc/cpuinfo");
-  l.kernel_cmdline =
-      guest_kernel_cmdline(spec, detect_root_fs_type(spec.root_image), tsc_khz);
+  l.kernel_cmdline = guest_kernel_cmdline(spec, detect_root_fs_type(spec.root_image), tsc_khz);
   l.files = SessionFiles::in(fs::absolute(spec.session_dir));
   return l;
 }
@@ -100,8 +99,7 @@ CommandOutcome run_command(const VmSpec& spec, VmProcesses& vm, SignalPipe& sign
     auto r = RawTerminal::enter(STDIN_FILENO);
     if (r) raw.emplace(std::move(*r));
   }
-  return run_guest_command(exec_request(spec, io.tty_fd), *vm.control, vm.qemu, signals, log,
-                           io);
+  return run_guest_command(exec_request(spec, io.tty_fd), *vm.control, vm.qemu, signals, log, io);
 }
 
 // What the user is told after the command ended, and what VmResult records.
@@ -121,8 +119,10 @@ void report_outcome(const VmSpec& spec, const VmProcesses& vm, const CommandOutc
     ui::error("run {} in the guest: {}", ui::quoted(spec.argv[0]), ui::printable(o.message));
   }
   if (result.out_of_memory) {
-    ui::error("the guest ran out of memory and killed a process; try a larger --memory "
-              "(now {} MiB)", spec.memory_mib);
+    ui::error(
+        "the guest ran out of memory and killed a process; try a larger --memory "
+        "(now {} MiB)",
+        spec.memory_mib);
   }
 }
 

@@ -41,8 +41,7 @@ class NamespaceSetup : public ChildSetup {
     // Safety: inside the new user namespace these calls only change ids to
     // ones the parent mapped (inner 0 is an unprivileged subordinate id).
     *what = "become root of the user namespace";
-    if (::setresgid(0, 0, 0) != 0 || ::setgroups(0, nullptr) != 0 ||
-        ::setresuid(0, 0, 0) != 0) {
+    if (::setresgid(0, 0, 0) != 0 || ::setgroups(0, nullptr) != 0 || ::setresuid(0, 0, 0) != 0) {
       return errno;
     }
     return finish(what);
@@ -106,15 +105,19 @@ Status map_child(pid_t pid, int ready_fd, UniqueFd& go_fd, const IdMapPlan& ids)
 std::vector<std::string> virtiofsd_args(const std::filesystem::path& shared_dir, int socket_fd) {
   return {"virtiofsd",
           fmt::format("--fd={}", socket_fd),
-          "-o", "source=" + escape_option(shared_dir.string()),
-          "-o", "cache=auto",
+          "-o",
+          "source=" + escape_option(shared_dir.string()),
+          "-o",
+          "cache=auto",
           "--rlimit-nofile=0"};
 }
 
 Result<VirtiofsServer> VirtiofsServer::start(const VirtiofsOptions& o) {
   if (::access(kVirtiofsdPath, X_OK) != 0) {
-    return Error{fmt::format("start virtiofsd: '{}' not found (install the Debian package "
-                             "'qemu-system-common')", kVirtiofsdPath)};
+    return Error{
+        fmt::format("start virtiofsd: '{}' not found (install the Debian package "
+                    "'qemu-system-common')",
+                    kVirtiofsdPath)};
   }
   VirtiofsServer server;
   auto listen = listen_unix(o.socket, 0600);

@@ -20,8 +20,8 @@ namespace {
 using Clock = std::chrono::steady_clock;
 using namespace std::chrono_literals;
 
-constexpr auto kShutdownWait = 5s;   // bbox-init syncs and powers off
-constexpr auto kQuitWait = 2s;       // after QMP quit
+constexpr auto kShutdownWait = 5s;  // bbox-init syncs and powers off
+constexpr auto kQuitWait = 2s;      // after QMP quit
 constexpr size_t kTailLines = 15;
 
 Result<UniqueFd> open_log(const std::filesystem::path& path) {
@@ -45,8 +45,10 @@ Status start_virtiofs(VmProcesses& vm, const VmSpec& spec) {
 
 Status start_qemu(VmProcesses& vm, const VmSpec& spec, const QemuLaunch& launch) {
   if (::access(kQemuPath, X_OK) != 0) {
-    return Error{fmt::format("start QEMU: '{}' not found (install the Debian package "
-                             "'qemu-system-x86')", kQemuPath)};
+    return Error{
+        fmt::format("start QEMU: '{}' not found (install the Debian package "
+                    "'qemu-system-x86')",
+                    kQemuPath)};
   }
   auto log = open_log(vm.files.qemu_log);
   if (!log) return log.error();
@@ -68,8 +70,8 @@ Error not_ready(const VmProcesses& vm, const std::string& why) {
   std::string msg = fmt::format("boot the VM: {}", why);
   std::string console = file_tail(vm.files.console_log, kTailLines);
   std::string name = ui::quoted(vm.files.console_log.string());
-  msg += console.empty() ? "; " + name + " is empty"
-                         : "; the last lines of " + name + ":\n" + console;
+  msg +=
+      console.empty() ? "; " + name + " is empty" : "; the last lines of " + name + ":\n" + console;
   std::string qemu = file_tail(vm.files.qemu_log, 5);
   if (!qemu.empty()) msg += "\nQEMU said:\n" + qemu;
   return Error{msg};
@@ -156,8 +158,8 @@ Result<VmProcesses> start_vm_processes(const VmSpec& spec, const QemuLaunch& lau
   return vm;
 }
 
-Status wait_until_ready(VmProcesses& vm, const VmSpec& spec, SignalPipe& signals,
-                        GuestLog& log, int* interrupted) {
+Status wait_until_ready(VmProcesses& vm, const VmSpec& spec, SignalPipe& signals, GuestLog& log,
+                        int* interrupted) {
   auto deadline = Clock::now() + std::chrono::seconds(spec.ready_timeout_seconds);
   while (true) {
     int fd = vm.control ? vm.control->fd() : vm.control_listener.get();
@@ -180,15 +182,15 @@ Status wait_until_ready(VmProcesses& vm, const VmSpec& spec, SignalPipe& signals
       }
     }
     if (vm.qemu.poll_exit()) {
-      return not_ready(vm, "QEMU " + vm.qemu.exit_status()->describe() +
-                               " before the guest was ready");
+      return not_ready(vm,
+                       "QEMU " + vm.qemu.exit_status()->describe() + " before the guest was ready");
     }
     if (console_shows_halt(vm.files.console_log)) {
       return not_ready(vm, "the guest stopped before it was ready");
     }
     if (Clock::now() >= deadline) {
-      return not_ready(vm, fmt::format("the guest was not ready within {} s",
-                                       spec.ready_timeout_seconds));
+      return not_ready(
+          vm, fmt::format("the guest was not ready within {} s", spec.ready_timeout_seconds));
     }
   }
 }

@@ -45,8 +45,8 @@ Result<VmProcesses> start_vm_processes(const VmSpec& spec, const QemuLaunch& lau
 
 // Waits for the guest's Hello. A signal (SIGINT, SIGTERM, SIGHUP) ends the
 // wait early: `interrupted` is set and the result is ok without a channel.
-Status wait_until_ready(VmProcesses& vm, const VmSpec& spec, SignalPipe& signals,
-                        GuestLog& log, int* interrupted);
+Status wait_until_ready(VmProcesses& vm, const VmSpec& spec, SignalPipe& signals, GuestLog& log,
+                        int* interrupted);
 
 // The last `lines` lines of a text file, each made printable and indented,
 // for error messages.

@@ -1,5 +1,5 @@
-#include <gtest/gtest.h>
 #include <fcntl.h>
+#include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -67,7 +67,8 @@ TEST(ChildProcess, DiesWhenItsParentIsKilledWithSigkill) {
   }
   ::close(fds[1]);
   pid_t grandchild = -1;
-  ASSERT_EQ(::read(fds[0], &grandchild, sizeof(grandchild)), static_cast<ssize_t>(sizeof(grandchild)));
+  ASSERT_EQ(::read(fds[0], &grandchild, sizeof(grandchild)),
+            static_cast<ssize_t>(sizeof(grandchild)));
   ::close(fds[0]);
   ASSERT_GT(grandchild, 0);
   EXPECT_FALSE(process_dead(grandchild));

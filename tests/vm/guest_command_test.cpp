@@ -1,6 +1,6 @@
 // The command bridge against a fake guest on the other end of a socketpair.
-#include <gtest/gtest.h>
 #include <fcntl.h>
+#include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/socket.h>
 #include <unistd.h>

@@ -14,8 +14,8 @@ namespace fs = std::filesystem;
 std::string text(const std::vector<IdRange>& r) { return map_text(r); }
 
 TEST(PlanIdMaps, NormalUserMapsGuestSandboxToSelfAndGuestRootToSubordinateIds) {
-  auto plan = plan_id_maps(1234, 1300, "alice", IdRange{0, 100000, 65536},
-                           IdRange{0, 200000, 65536});
+  auto plan =
+      plan_id_maps(1234, 1300, "alice", IdRange{0, 100000, 65536}, IdRange{0, 200000, 65536});
   ASSERT_TRUE(plan.ok());
   EXPECT_EQ(text(plan->uids), "0 100000 1000\n1000 1234 1\n");
   EXPECT_EQ(text(plan->gids), "0 200000 1000\n1000 1300 1\n");

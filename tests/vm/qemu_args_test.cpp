@@ -72,7 +72,8 @@ TEST(QemuArgs, MemoryCpusAndSharedBackendFollowTheSpec) {
 TEST(QemuArgs, CommasInPathsAreDoubledForQemusOptionParser) {
   VmSpec s = spec_with_secret();
   auto a = qemu_args(s, launch_for(s, Accel::kTcg));
-  EXPECT_TRUE(has_pair(a, "-drive", "file=/img/root,,a.ext4,format=raw,if=none,id=root,readonly=on"));
+  EXPECT_TRUE(
+      has_pair(a, "-drive", "file=/img/root,,a.ext4,format=raw,if=none,id=root,readonly=on"));
   EXPECT_TRUE(has_pair(a, "-chardev", "socket,id=ctl,server=off,path=/tmp/s,,1/control.sock"));
   EXPECT_TRUE(has_pair(a, "-serial", "file:/tmp/s,,1/console.log"));
 }
@@ -83,7 +84,8 @@ TEST(QemuArgs, NetworkOnlyWhenTheSpecHasOne) {
   EXPECT_EQ(std::find(a.begin(), a.end(), "-netdev"), a.end());
   s.network = GuestNetwork{"/tmp/net.sock", "10.0.2.15/24", "10.0.2.2", "10.0.2.3"};
   a = qemu_args(s, launch_for(s, Accel::kTcg));
-  EXPECT_TRUE(has_pair(a, "-netdev", "stream,id=n0,server=off,addr.type=unix,addr.path=/tmp/net.sock"));
+  EXPECT_TRUE(
+      has_pair(a, "-netdev", "stream,id=n0,server=off,addr.type=unix,addr.path=/tmp/net.sock"));
   EXPECT_TRUE(has_pair(a, "-device", "virtio-net-device,netdev=n0"));
 }
 

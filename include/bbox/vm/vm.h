@@ -37,9 +37,9 @@ struct GuestNetwork {
 };
 
 struct VmSpec {
-  std::filesystem::path session_dir;  // sockets, console.log, pid files go here
-  std::filesystem::path shared_dir;   // the snapshot, mounted at /workspace
-  std::filesystem::path root_image;   // ext4 (or erofs) image, attached read-only
+  std::filesystem::path session_dir;            // sockets, console.log, pid files go here
+  std::filesystem::path shared_dir;             // the snapshot, mounted at /workspace
+  std::filesystem::path root_image;             // ext4 (or erofs) image, attached read-only
   std::optional<std::filesystem::path> kernel;  // --kernel override
   int cpus = 2;
   uint64_t memory_mib = 4096;
@@ -52,7 +52,7 @@ struct VmSpec {
   std::vector<std::string> argv;
   std::vector<std::string> env;  // NAME=value; sent over the control channel only
   std::string workdir = "/workspace";
-  bool tty = true;               // PTY in the guest, raw mode on the host terminal
+  bool tty = true;  // PTY in the guest, raw mode on the host terminal
   int ready_timeout_seconds = 60;
 };
 
@@ -65,7 +65,7 @@ struct VmTimings {
 };
 
 struct VmResult {
-  int exit_code = 0;  // the command's status, 128+N for a signal
+  int exit_code = 0;           // the command's status, 128+N for a signal
   bool guest_crashed = false;  // QEMU died or the guest stopped answering
   std::string message;         // when guest_crashed or the command could not start
   bool out_of_memory = false;  // console.log shows the guest's OOM killer at work

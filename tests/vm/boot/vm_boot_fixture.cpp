@@ -112,13 +112,20 @@ void VmBoot::SetUp() {
 
 std::vector<std::string> VmBoot::driver_command(const std::vector<std::string>& guest_argv,
                                                 bool tty) const {
-  std::vector<std::string> a{"/usr/bin/env",         std::string("BBOX_INIT=") + BBOX_INIT_PATH,
-                             BBOX_VM_DRIVER,         "--session",
-                             session().string(),     "--shared",
-                             shared().string(),      "--root",
-                             root_image_.string(),   "--memory",
-                             "512",                  "--cpus",
-                             "1",                    "--timeout",
+  std::vector<std::string> a{"/usr/bin/env",
+                             std::string("BBOX_INIT=") + BBOX_INIT_PATH,
+                             BBOX_VM_DRIVER,
+                             "--session",
+                             session().string(),
+                             "--shared",
+                             shared().string(),
+                             "--root",
+                             root_image_.string(),
+                             "--memory",
+                             "512",
+                             "--cpus",
+                             "1",
+                             "--timeout",
                              "240"};
   if (tty) a.push_back("--tty");
   a.push_back("--");
@@ -174,8 +181,14 @@ Status VmBoot::prepare_for(const TestUser& user) {
 }
 
 DriverRun VmBoot::run_as(const TestUser& user, const std::vector<std::string>& guest_argv) {
-  std::vector<std::string> argv{"/usr/sbin/runuser", "-u", user.name, "--", "/usr/bin/env",
-                                "-i", "HOME=" + user.home.string(), "PATH=/usr/bin:/bin",
+  std::vector<std::string> argv{"/usr/sbin/runuser",
+                                "-u",
+                                user.name,
+                                "--",
+                                "/usr/bin/env",
+                                "-i",
+                                "HOME=" + user.home.string(),
+                                "PATH=/usr/bin:/bin",
                                 "XDG_CACHE_HOME=" + (user.home / ".cache").string()};
   std::vector<std::string> d = driver_command(guest_argv, false);
   argv.insert(argv.end(), d.begin() + 1, d.end());  // drop the inner /usr/bin/env
@@ -191,8 +204,8 @@ Result<TestUser> TestUser::create(const std::string& name, uint32_t sub_start) {
   TestUser u;
   u.home = fs::path("/tmp") / (name + "-home");
   std::string cmd = "useradd -M -d " + u.home.string() + " -s /bin/sh " + name +
-                    " && usermod --add-subuids " + range + " --add-subgids " + range + " " +
-                    name + " && mkdir -p " + u.home.string() + " && chown " + name + ": " +
+                    " && usermod --add-subuids " + range + " --add-subgids " + range + " " + name +
+                    " && mkdir -p " + u.home.string() + " && chown " + name + ": " +
                     u.home.string();
   if (sh(cmd) != 0) return Error{"useradd " + name + " failed"};
   const passwd* pw = ::getpwnam(name.c_str());

@@ -105,8 +105,8 @@ TEST_F(VmBoot, SttySizeFollowsAResizeOfTheHostTerminal) {
 // Starts a long command, waits until it runs, sends `sig` to the driver and
 // checks that no QEMU or virtiofsd of the session is left.
 void expect_nothing_outlives(VmBoot& t, int sig) {
-  std::vector<std::string> argv = t.driver_command(
-      {"/bin/sh", "-c", "touch /workspace/started; sleep 600"}, false);
+  std::vector<std::string> argv =
+      t.driver_command({"/bin/sh", "-c", "touch /workspace/started; sleep 600"}, false);
   auto driver = t.start_driver(argv);
   ASSERT_TRUE(driver.ok()) << driver.error().message;
   ASSERT_TRUE(t.wait_for_file(t.shared() / "started", 180s))

@@ -64,7 +64,8 @@ int main(int argc, char** argv) {
     return bbox::exit_code::kError;
   }
   if (timings) {
-    std::fprintf(stderr, "kernel/initramfs %lld ms\nstart to ready %lld ms\nsession %lld ms\n"
+    std::fprintf(stderr,
+                 "kernel/initramfs %lld ms\nstart to ready %lld ms\nsession %lld ms\n"
                  "stop %lld ms\n",
                  static_cast<long long>(result->timings.kernel_initramfs.count()),
                  static_cast<long long>(result->timings.start_to_ready.count()),
