@@ -31,5 +31,9 @@ TEST(FuzzCorpus, DnsMessagesReplayWithoutCrashing) {
   EXPECT_GE(replay("dns", fuzz::one_dns), 10u);
 }
 
+TEST(FuzzCorpus, FilterInputsReplayWithoutCrashing) {
+  EXPECT_GE(replay("filter", fuzz::one_filter), 10u);
+}
+
 }  // namespace
 }  // namespace bbox::net
