@@ -13,6 +13,7 @@
 #include "bbox/vm/kernel.h"
 #include "bbox/vm/vm.h"
 #include "vm/guest_command.h"
+#include "vm/guest_files.h"
 #include "vm/vm_boot.h"
 
 namespace bbox::vm {
@@ -102,6 +103,17 @@ CommandOutcome run_command(const VmSpec& spec, VmProcesses& vm, SignalPipe& sign
   return run_guest_command(exec_request(spec, io.tty_fd), *vm.control, vm.qemu, signals, log, io);
 }
 
+// Brings back the trees the session asked for while the guest still runs.
+void fetch_files(const VmSpec& spec, VmProcesses& vm, VmResult& result) {
+  size_t budget = kMaxFetchBytes;
+  auto deadline = Clock::now() + std::chrono::seconds(30);
+  uint32_t channel = 2;  // channel 1 ran the command
+  for (const auto& root : spec.fetch_after_exit) {
+    result.fetched.push_back(
+        fetch_guest_tree(*vm.control, vm.qemu, channel++, root, deadline, &budget));
+  }
+}
+
 // What the user is told after the command ended, and what VmResult records.
 void report_outcome(const VmSpec& spec, const VmProcesses& vm, const CommandOutcome& o,
                     VmResult& result) {
@@ -161,6 +173,7 @@ Result<VmResult> run_vm(const VmSpec& spec) {
 
   start = Clock::now();
   CommandOutcome outcome = run_command(spec, *vm, *signals, log);
+  if (!outcome.guest_gone) fetch_files(spec, *vm, result);
   result.timings.session = since(start);
 
   start = Clock::now();

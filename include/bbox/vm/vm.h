@@ -54,6 +54,25 @@ struct VmSpec {
   std::string workdir = "/workspace";
   bool tty = true;  // PTY in the guest, raw mode on the host terminal
   int ready_timeout_seconds = 60;
+
+  // Absolute guest paths (files or directory trees) to bring back after the
+  // command exits and before the VM stops, e.g. the agent's credentials.
+  std::vector<std::string> fetch_after_exit;
+};
+
+// One entry of a tree fetched from the guest. Untrusted content: `path` has
+// been checked to be relative without "." or ".." components ("" is the
+// requested root itself); symlinks are not followed (data is the target).
+struct GuestFile {
+  std::string path;
+  uint32_t mode = 0;  // st_mode with the file type bits
+  std::string data;
+};
+
+struct FetchedTree {
+  std::string root;                // as requested
+  std::vector<GuestFile> entries;  // empty when error is set
+  std::string error;               // empty when the whole tree came back
 };
 
 // How long each phase of run_vm took, for the --timings table.
@@ -72,6 +91,7 @@ struct VmResult {
   int interrupted_by = 0;      // SIGINT/SIGTERM/SIGHUP to bbox that ended the run, or 0
   AccelChoice accel;           // what the VM ran with
   VmTimings timings;
+  std::vector<FetchedTree> fetched;  // one per VmSpec::fetch_after_exit, in order
 };
 
 // Boots the VM, runs the command with the user's terminal attached, and stops

@@ -37,6 +37,26 @@ TEST_F(VmBoot, ShellKillingItselfWithSigkillExits137) {
   EXPECT_EQ(r.exit_code, 137) << r.err;
 }
 
+TEST_F(VmBoot, FilesAskedForComeBackAfterTheCommandWithoutFollowingSymlinks) {
+  std::vector<std::string> argv =
+      driver_command({"/bin/sh", "-c",
+                      "mkdir -p /home/sandbox/.cred/sub && echo tok > /home/sandbox/.cred/token && "
+                      "ln -s /etc/passwd /home/sandbox/.cred/sub/link"},
+                     false);
+  auto dashdash = std::find(argv.begin(), argv.end(), "--");
+  argv.insert(dashdash, {"--fetch", "/home/sandbox/.cred", "--fetch", "/nonexistent"});
+  DriverRun r = run_argv(argv);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.err.find("fetched /home/sandbox/.cred: ok\n"
+                       "  '' 40755 \n"
+                       "  'token' 100644 tok\\x0a\n"),
+            std::string::npos)
+      << r.err;
+  EXPECT_NE(r.err.find("  'sub/link' 120777 /etc/passwd\n"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("fetched /nonexistent: stat : No such file or directory"), std::string::npos)
+      << r.err;
+}
+
 TEST_F(VmBoot, MissingCommandExits127WithTheGuestsMessage) {
   DriverRun r = run({"/no/such-command"});
   EXPECT_EQ(r.exit_code, 127) << r.err;

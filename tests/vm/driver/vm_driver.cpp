@@ -2,7 +2,8 @@
 // until the session code runs VMs through the real CLI.
 //
 //   bbox-vm-driver --session DIR --shared DIR --root IMAGE [--tty] [--accel auto|kvm|tcg]
-//                  [--memory MIB] [--cpus N] [--timeout S] [--env NAME=value]... [--timings]
+//                  [--memory MIB] [--cpus N] [--timeout S] [--env NAME=value]...
+//                  [--fetch GUEST_PATH]... [--timings]
 //                  -- COMMAND [ARG]...
 #include <cstdio>
 #include <cstring>
@@ -42,6 +43,8 @@ bool parse(int argc, char** argv, bbox::vm::VmSpec& spec, bool& timings) {
       spec.ready_timeout_seconds = std::stoi(value());
     } else if (a == "--env") {
       spec.env.push_back(value());
+    } else if (a == "--fetch") {
+      spec.fetch_after_exit.push_back(value());
     } else if (a == "--timings") {
       timings = true;
     } else {
@@ -71,6 +74,14 @@ int main(int argc, char** argv) {
                  static_cast<long long>(result->timings.start_to_ready.count()),
                  static_cast<long long>(result->timings.session.count()),
                  static_cast<long long>(result->timings.stop.count()));
+  }
+  for (const auto& tree : result->fetched) {
+    std::fprintf(stderr, "fetched %s: %s\n", tree.root.c_str(),
+                 tree.error.empty() ? "ok" : bbox::ui::printable(tree.error).c_str());
+    for (const auto& e : tree.entries) {
+      std::fprintf(stderr, "  '%s' %o %s\n", bbox::ui::printable(e.path).c_str(), e.mode,
+                   bbox::ui::printable(e.data).c_str());
+    }
   }
   return result->exit_code;
 }

@@ -1,0 +1,98 @@
+// Fetching files from a fake guest: what comes back is checked before use.
+#include <gtest/gtest.h>
+#include <sys/socket.h>
+
+#include <thread>
+
+#include "vm/guest_files.h"
+#include "vm/unix_socket.h"
+
+namespace bbox::vm {
+namespace {
+
+using namespace std::chrono_literals;
+
+TEST(SafeRelativePath, AcceptsPlainComponentsOnly) {
+  EXPECT_TRUE(is_safe_relative_path(""));
+  EXPECT_TRUE(is_safe_relative_path("a"));
+  EXPECT_TRUE(is_safe_relative_path("a/b.c/..d"));
+  EXPECT_FALSE(is_safe_relative_path("/etc/passwd"));
+  EXPECT_FALSE(is_safe_relative_path("../x"));
+  EXPECT_FALSE(is_safe_relative_path("a/../../x"));
+  EXPECT_FALSE(is_safe_relative_path("a/./b"));
+  EXPECT_FALSE(is_safe_relative_path("a//b"));
+  EXPECT_FALSE(is_safe_relative_path("a/"));
+  EXPECT_FALSE(is_safe_relative_path(std::string("a\0b", 3)));
+}
+
+class Fetch : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    int sv[2];
+    ASSERT_EQ(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
+    host_ = std::make_unique<ControlChannel>(UniqueFd(sv[0]));
+    guest_.reset(sv[1]);
+    SpawnOptions o;
+    o.program = "/bin/sleep";
+    o.argv = {"sleep", "60"};
+    auto q = ChildProcess::spawn(o);
+    ASSERT_TRUE(q.ok());
+    qemu_ = std::move(*q);
+  }
+
+  // The guest's answer to one FileGet: the given chunks, then FileEnd.
+  void answer(std::vector<proto::FileChunk> chunks, const std::string& end) {
+    std::string out;
+    for (const auto& c : chunks) {
+      out += proto::encode_frame(proto::Type::kFileData, 2, proto::encode(c));
+    }
+    out += proto::encode_frame(proto::Type::kFileEnd, 2, end);
+    ASSERT_TRUE(write_all(guest_.get(), out).ok());
+  }
+
+  FetchedTree fetch(size_t* budget) {
+    return fetch_guest_tree(*host_, qemu_, 2, "/home/sandbox/.cred",
+                            std::chrono::steady_clock::now() + 10s, budget);
+  }
+
+  std::unique_ptr<ControlChannel> host_;
+  UniqueFd guest_;
+  ChildProcess qemu_;
+};
+
+TEST_F(Fetch, ChunksOfOneFileAreJoinedInOrder) {
+  answer({{"", 040755, ""}, {"token", 0100600, "ab"}, {"token", 0100600, "cd"}}, "");
+  size_t budget = 100;
+  FetchedTree t = fetch(&budget);
+  EXPECT_EQ(t.error, "");
+  ASSERT_EQ(t.entries.size(), 2u);
+  EXPECT_EQ(t.entries[1].path, "token");
+  EXPECT_EQ(t.entries[1].mode, 0100600u);
+  EXPECT_EQ(t.entries[1].data, "abcd");
+  EXPECT_EQ(budget, 96u);
+}
+
+TEST_F(Fetch, AnEscapingPathDiscardsTheWholeTree) {
+  answer({{"token", 0100600, "ok"}, {"../../etc/cron.d/x", 0100644, "evil"}}, "");
+  size_t budget = 100;
+  FetchedTree t = fetch(&budget);
+  EXPECT_EQ(t.error, "the guest sent an unsafe path");
+  EXPECT_TRUE(t.entries.empty());
+}
+
+TEST_F(Fetch, MoreThanTheBudgetIsRefused) {
+  answer({{"big", 0100644, std::string(64, 'x')}}, "");
+  size_t budget = 10;
+  FetchedTree t = fetch(&budget);
+  EXPECT_EQ(t.error, "the guest sent more than the fetch limit");
+  EXPECT_TRUE(t.entries.empty());
+}
+
+TEST_F(Fetch, TheGuestsErrorIsKept) {
+  answer({}, "stat : No such file or directory");
+  size_t budget = 10;
+  EXPECT_EQ(fetch(&budget).error, "stat : No such file or directory");
+}
+
+}  // namespace
+}  // namespace bbox::vm
