@@ -1,0 +1,55 @@
+// The shared run flags: declaring them on a command.
+#include "cli/run_flags.h"
+
+namespace bbox::cli {
+namespace {
+
+// A repeatable option taking one value per occurrence.
+void repeatable(CLI::App* cmd, const std::string& name, std::vector<std::string>& into,
+                const std::string& help) {
+  cmd->add_option(name, into, help)->allow_extra_args(false);
+}
+
+}  // namespace
+
+void add_run_flags(CLI::App* cmd, RunFlags& f, RunKind kind) {
+  cmd->add_option("--cpus", f.cpus, "vCPUs for the VM, 1 to 128");
+  cmd->add_option("--memory", f.memory, "RAM for the VM: 4g, 512m, or a bare number of MiB");
+  cmd->add_option("--tmp-size", f.tmp_size, "Size of /tmp in the VM, same syntax as --memory");
+  cmd->add_option("--workspace", f.workspace, "Project folder (default: the current directory)");
+  cmd->add_option("--image", f.image, "Boot this image instead of the agent's");
+  cmd->add_flag("--review", f.review, "Review each changed file before it is applied");
+  repeatable(cmd, "--exclude", f.excludes, "Leave matching paths out of the snapshot (repeatable)");
+  cmd->add_option("--workspace-mode", f.workspace_mode, "snapshot (default) or direct");
+  cmd->add_flag("--yes", f.yes, "Acknowledge dangerous options without asking");
+  cmd->add_option("--egress-profile", f.egress_profile, "permissive, standard or locked");
+  repeatable(cmd, "--allow-host", f.allow_hosts, "Also allow HOST[:PORT] (repeatable)");
+  repeatable(cmd, "--allow-host-port", f.allow_host_ports,
+             "Let the guest reach this port on the host (repeatable)");
+  repeatable(cmd, "--env-forward", f.env_forward,
+             "Forward host variables: NAME or PREFIX_* (repeatable)");
+  if (kind == RunKind::kRunImage) {
+    repeatable(cmd, "--env", f.env, "Forward this host variable: NAME or PREFIX_* (repeatable)");
+  }
+  cmd->add_flag("--no-mcp", f.no_mcp, "Do not offer MCP servers to the agent");
+  cmd->add_option("--mcp-group", f.mcp_group, "ToolHive group to take MCP servers from");
+  cmd->add_option("--mcp-authz-profile", f.mcp_authz_profile,
+                  "full-access, observe, safe-tools or custom");
+  cmd->add_option("--mcp-config", f.mcp_config, "MCP config file (Cedar policies)");
+  cmd->add_option("--pull", f.pull, "always, if-not-present or never");
+  cmd->add_option("--accel", f.accel, "auto (default), kvm or tcg");
+  cmd->add_option("--kernel", f.kernel, "Boot this guest kernel (vmlinuz)");
+  cmd->add_option("--output-patch", f.output_patch, "Write the changes as a patch to FILE");
+  cmd->add_flag("--no-settings", f.no_settings, "Do not copy agent settings into the VM");
+  cmd->add_flag("--no-save-credentials", f.no_save_credentials,
+                "Do not keep the agent's login after the session");
+  cmd->add_flag("--no-git-token", f.no_git_token, "Do not forward GITHUB_TOKEN/GH_TOKEN");
+  cmd->add_flag("--no-git-ssh-agent", f.no_git_ssh_agent, "Do not forward the SSH agent");
+  cmd->add_flag("--timings", f.timings, "Print how long each phase took");
+  cmd->add_flag("--trace", f.trace, "Log everything, to stderr and the session log");
+  const char* args_help = kind == RunKind::kAgent ? "Arguments for the agent, after --"
+                                                  : "The command to run and its arguments, after --";
+  cmd->add_option("args", f.args, args_help);
+}
+
+}  // namespace bbox::cli
