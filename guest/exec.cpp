@@ -49,6 +49,17 @@ std::string env_value(const std::vector<std::string>& env, const char* name) {
   ::_exit(code);
 }
 
+// execve of one candidate. ENOENT for a file that exists means its
+// interpreter (#!) or dynamic loader is missing: reported apart, as 126.
+constexpr int kMissingInterpreter = -1;
+
+int try_exec(const std::string& file, char* const* argv, char* const* envp) {
+  ::execve(file.c_str(), argv, envp);
+  int err = errno;
+  if (err == ENOENT && ::access(file.c_str(), F_OK) == 0) return kMissingInterpreter;
+  return err;
+}
+
 // execvpe with the PATH of the new environment rather than ours.
 [[noreturn]] void exec_command(const proto::ExecRequest& req, char* const* envp, int report_fd,
                                const std::string& path) {
@@ -58,22 +69,24 @@ std::string env_value(const std::vector<std::string>& env, const char* name) {
   const std::string& cmd = req.argv[0];
   int err = ENOENT;
   if (cmd.find('/') != std::string::npos) {
-    ::execve(cmd.c_str(), argv.data(), envp);
-    err = errno;
+    err = try_exec(cmd, argv.data(), envp);
   } else if (!cmd.empty()) {
     size_t i = 0;
     while (i <= path.size()) {
       size_t j = path.find(':', i);
       if (j == std::string::npos) j = path.size();
       std::string dir = j > i ? path.substr(i, j - i) : ".";
-      std::string full = dir + "/" + cmd;
-      ::execve(full.c_str(), argv.data(), envp);
+      int e = try_exec(dir + "/" + cmd, argv.data(), envp);
       // Keep the most telling error: a found but unrunnable file beats ENOENT.
-      if (errno != ENOENT && errno != ENOTDIR) err = errno;
+      if (e != ENOENT && e != ENOTDIR) err = e;
       i = j + 1;
     }
   }
   if (err == ENOENT) child_fail(report_fd, 127, "%s: command not found%s", cmd.c_str(), "");
+  if (err == kMissingInterpreter) {
+    child_fail(report_fd, 126, "%s: cannot run: its interpreter or loader is missing%s",
+               cmd.c_str(), "");
+  }
   child_fail(report_fd, 126, "%s: %s", cmd.c_str(), std::strerror(err));
 }
 
