@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdlib>
+
 #include "vm/kernel_fetch.h"
 
 namespace bbox::vm {
@@ -65,7 +67,10 @@ TEST(AptDepends, RefusesVersionsThatAreNoSafeDirectoryName) {
 }
 
 TEST(RunProgram, NamesAMissingProgram) {
+  std::string old_path = std::getenv("PATH");
+  ::setenv("PATH", "/usr/bin:/bin", 1);  // no directory the user may not search
   auto r = run_program({"bbox-no-such-program", "x"}, "/", false);
+  ::setenv("PATH", old_path.c_str(), 1);
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.error().message, "run 'bbox-no-such-program': No such file or directory");
 }
