@@ -96,7 +96,8 @@ void inspect(Context& ctx, const std::string& name) {
   for (const auto& im : *images) {
     std::string hex = name.rfind("sha256:", 0) == 0 ? name.substr(7) : name;
     bool by_digest = hex.size() >= 6 && im.digest.compare(7, hex.size(), hex) == 0;
-    if (im.reference == name || im.reference == "docker://" + name || by_digest) {
+    auto canonical = image::canonical_reference(name);
+    if (im.reference == name || (canonical.ok() && im.reference == *canonical) || by_digest) {
       out.push_back(describe(im, store));
     }
   }
@@ -114,7 +115,8 @@ void remove(Context& ctx, const std::vector<std::string>& names) {
   ctx.exit_code = exit_code::kOk;
   for (const auto& name : names) {
     auto removed = store.remove(name);
-    if (!removed && name.find("://") == std::string::npos) removed = store.remove("docker://" + name);
+    auto canonical = image::canonical_reference(name);
+    if (!removed && canonical.ok() && *canonical != name) removed = store.remove(*canonical);
     if (!removed) {
       ui::error("{}", removed.error().message);
       ctx.exit_code = exit_code::kError;

@@ -2,6 +2,7 @@
 #include "bbox/image/build.h"
 
 #include <algorithm>
+#include <chrono>
 
 #include "bbox/common/message.h"
 #include "bbox/common/paths.h"
@@ -12,6 +13,17 @@ namespace {
 
 namespace fs = std::filesystem;
 
+// Removes what builds killed midway left in work/tmp. Only directories
+// untouched for a day go: a build running now keeps writing into its own.
+void remove_stale_temporaries(const fs::path& tmp) {
+  std::error_code ec;
+  auto cutoff = fs::file_time_type::clock::now() - std::chrono::hours(24);
+  for (const auto& e : fs::directory_iterator(tmp, ec)) {
+    std::error_code ec2;
+    if (e.is_directory(ec2) && e.last_write_time(ec2) < cutoff) fs::remove_all(e.path(), ec2);
+  }
+}
+
 Result<build::Context> make_context(const std::string& name, const BuildOptions& opts) {
   fs::path work = paths::cache_dir() / "build";
   std::error_code ec;
@@ -19,13 +31,14 @@ Result<build::Context> make_context(const std::string& name, const BuildOptions&
   if (ec) return Error{"create '" + (work / "logs").string() + "': " + ec.message()};
   auto layout = build::OciLayout::open(build_layout_dir());
   if (!layout) return layout.error();
+  remove_stale_temporaries(work / "tmp");
 
   fs::path log;
   if (!opts.verbose) {
     log = work / "logs" / (name + ".log");
     fs::remove(log, ec);
   }
-  return build::Context{std::move(*layout), work, log};
+  return build::Context{std::move(*layout), work, log, "/etc/apt"};
 }
 
 bool known(const std::string& name) {

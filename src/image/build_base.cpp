@@ -106,7 +106,7 @@ std::string base_recipe_key(const std::vector<std::string>& sources) {
 Result<Descriptor> ensure_base(Context& ctx) {
   auto lock = FileLock::acquire(ctx.work / "base.lock");
   if (!lock) return lock.error();
-  auto sources = host_debian_sources("/etc/apt", kSuite);
+  auto sources = host_debian_sources(ctx.etc_apt, kSuite);
   if (!sources) return sources.error().wrap("build 'base'");
   std::string key = base_recipe_key(*sources);
   if (auto found = ctx.layout.find("base"); found && recipe_matches(ctx, "base", key)) {

@@ -195,6 +195,7 @@ struct Context {
   OciLayout layout;
   fs::path work;  // cache_dir()/build: locks, logs, temporary directories
   fs::path log;   // the tools' output; empty: straight to stderr (--verbose)
+  fs::path etc_apt = "/etc/apt";  // where the Debian sources are read from
 };
 
 // Label keys recording what went into an image.

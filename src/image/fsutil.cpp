@@ -33,6 +33,12 @@ Result<std::string> read_file_capped(const std::filesystem::path& file, uint64_t
   return data;
 }
 
+uint64_t disk_usage(const std::filesystem::path& file) {
+  struct stat st;
+  if (::stat(file.c_str(), &st) != 0) return 0;
+  return static_cast<uint64_t>(st.st_blocks) * 512;
+}
+
 Status write_file_atomic(const std::filesystem::path& path, const std::string& data) {
   std::string tmp = path.string() + ".tmp-XXXXXX";
   UniqueFd fd(::mkostemp(tmp.data(), O_CLOEXEC));

@@ -5,6 +5,7 @@
 #include "bbox/image/image.h"
 #include "bbox/image/store.h"
 #include "image/digest.h"
+#include "image/fsutil.h"
 #include "image/sources.h"
 #include "image/tree.h"
 
@@ -33,13 +34,19 @@ Result<ResolvedImage> resolve_dir(const Store& store, const std::string& referen
   StoredImage entry;
   entry.reference = "dir:" + dir.string();
   entry.digest = digest;
-  entry.size = fs::file_size(*root, ec);
+  entry.size = disk_usage(*root);
   entry.created = entry.last_used = std::time(nullptr);
   if (Status s = store.record(entry); !s.ok()) return s.error();
   return ResolvedImage{reference, digest, *root, {}};
 }
 
 }  // namespace
+
+Result<std::string> canonical_reference(const std::string& reference) {
+  auto source = parse_source(reference);
+  if (!source) return source.error();
+  return source->canonical();
+}
 
 Result<PullPolicy> parse_pull_policy(const std::string& text) {
   if (text == "always") return PullPolicy::kAlways;

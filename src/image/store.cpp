@@ -15,6 +15,8 @@
 #include "image/config.h"
 #include "image/digest.h"
 #include "image/fsutil.h"
+#include "image/safe_path.h"
+#include "image/userns.h"
 
 namespace bbox::image {
 namespace {
@@ -258,7 +260,15 @@ Status Store::garbage_collect(const std::vector<StoredImage>& kept) const {
   for (const auto& e : fs::directory_iterator(root_ / "roots", ec)) {
     if (!roots.count(e.path().filename().string())) fs::remove(e.path(), ec);
   }
-  for (const auto& e : fs::directory_iterator(tmp_dir(), ec)) fs::remove_all(e.path(), ec);
+  // Leftovers of interrupted pulls. Unpacked trees hold subordinate-owned
+  // files when bbox is not root: remove them with the powers that made them.
+  // Best effort: a failure here leaves only temporary files behind.
+  if (fs::is_empty(tmp_dir(), ec) || ec) return ok_status();
+  (void)run_as_image_root([&]() -> Status {
+    UniqueFd tmp(::open(tmp_dir().c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    if (!tmp) return errno_error("open " + tmp_dir().string(), errno);
+    return empty_dir_at(tmp.get(), [](const std::string&) { return false; });
+  });
   return ok_status();
 }
 

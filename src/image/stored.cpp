@@ -5,6 +5,7 @@
 #include "bbox/common/message.h"
 #include "image/config.h"
 #include "image/digest.h"
+#include "image/fsutil.h"
 #include "image/import.h"
 #include "image/manifest.h"
 #include "image/registry.h"
@@ -41,9 +42,8 @@ Result<ResolvedImage> finish(const Store& store, const std::string& reference,
   entry.digest = digest;
   entry.blobs = manifest->blob_digests();
   entry.blobs.push_back(digest);
-  std::error_code ec;
-  entry.size = fs::file_size(*root, ec);
-  for (const auto& b : entry.blobs) entry.size += fs::file_size(store.blob_path(b), ec);
+  entry.size = disk_usage(*root);
+  for (const auto& b : entry.blobs) entry.size += disk_usage(store.blob_path(b));
   auto previous = store.find(canonical);
   entry.created = previous.ok() && previous->has_value() && (*previous)->digest == digest
                       ? (*previous)->created

@@ -60,6 +60,10 @@ Result<std::filesystem::path> build_root_image(const std::filesystem::path& root
 // over plain HTTP besides localhost, 127.0.0.1 and [::1]. From configuration.
 void set_plain_http_registries(std::vector<std::string> registries);
 
+// The form the store records a reference under ("alpine" becomes
+// "docker://docker.io/library/alpine:latest", paths become absolute).
+Result<std::string> canonical_reference(const std::string& reference);
+
 // Parses "always", "if-not-present" (or "missing"), "never".
 Result<PullPolicy> parse_pull_policy(const std::string& text);
 
