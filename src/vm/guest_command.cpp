@@ -6,6 +6,7 @@
 
 #include <cerrno>
 #include <optional>
+#include <vector>
 
 #include "vm/unix_socket.h"
 
@@ -22,9 +23,9 @@ constexpr size_t kMaxQueued = 1 << 20;
 
 class Bridge {
  public:
-  Bridge(ControlChannel& control, ChildProcess& qemu, SignalPipe& signals, GuestLog& log,
-         const BridgeIo& io)
-      : control_(control), qemu_(qemu), signals_(signals), log_(log), io_(io) {}
+  Bridge(ControlChannel& control, ChildProcess* qemu, SignalPipe& signals, GuestLog& log,
+         const BridgeIo& io, AttachRelay* relay)
+      : control_(control), qemu_(qemu), signals_(signals), log_(log), io_(io), relay_(relay) {}
 
   CommandOutcome run(const proto::ExecRequest& request) {
     control_.send(Type::kExec, kChannel, proto::encode(request));
@@ -35,17 +36,19 @@ class Bridge {
 
  private:
   void step() {
-    pollfd fds[3] = {
+    std::vector<pollfd> fds = {
         {signals_.fd(), POLLIN, 0},
         {control_.fd(), static_cast<short>(POLLIN | (control_.wants_write() ? POLLOUT : 0)), 0},
         {-1, POLLIN, 0}};
     if (stdin_open_ && control_.queued() < kMaxQueued) fds[2].fd = io_.in_fd;
-    int r = ::poll(fds, 3, poll_timeout_ms());
+    if (relay_ != nullptr) relay_->add_poll_fds(fds);
+    int r = ::poll(fds.data(), fds.size(), poll_timeout_ms());
     if (r < 0 && errno != EINTR) return finish_gone("poll failed");
 
     if (fds[0].revents != 0) handle_signals();
     if (fds[1].revents != 0) handle_control();
     if (!done_ && fds[2].fd >= 0 && fds[2].revents != 0) handle_stdin();
+    if (!done_ && relay_ != nullptr) relay_->handle(fds, 3);
     if (!done_) check_deadlines();
   }
 
@@ -91,6 +94,7 @@ class Bridge {
   }
 
   void handle_frame(const proto::Frame& f) {
+    if (relay_ != nullptr && relay_->route_from_guest(f)) return;
     switch (f.type) {
       case Type::kStdout:
         write_out(io_.out_fd, f.payload, stdout_broken_);
@@ -129,10 +133,10 @@ class Bridge {
 
   void check_deadlines() {
     if (stop_signal_ != 0 && Clock::now() >= stop_deadline_) return finish_stopped();
-    if (qemu_.poll_exit()) {
+    if (qemu_ != nullptr && qemu_->poll_exit()) {
       // Take what the guest sent before QEMU went away, then give up.
       handle_control();
-      if (!done_) finish_gone("QEMU " + qemu_.exit_status()->describe());
+      if (!done_) finish_gone("QEMU " + qemu_->exit_status()->describe());
     }
   }
 
@@ -158,10 +162,11 @@ class Bridge {
   }
 
   ControlChannel& control_;
-  ChildProcess& qemu_;
+  ChildProcess* qemu_;
   SignalPipe& signals_;
   GuestLog& log_;
   BridgeIo io_;
+  AttachRelay* relay_;
 
   bool done_ = false;
   bool stdin_open_ = false;
@@ -172,12 +177,34 @@ class Bridge {
   CommandOutcome outcome_;
 };
 
+int terminal_fd() {
+  if (::isatty(STDIN_FILENO)) return STDIN_FILENO;
+  if (::isatty(STDOUT_FILENO)) return STDOUT_FILENO;
+  return -1;
+}
+
 }  // namespace
 
+CommandOutcome run_with_user_terminal(proto::ExecRequest request, ControlChannel& control,
+                                      ChildProcess* qemu, SignalPipe& signals, GuestLog& log,
+                                      AttachRelay* relay) {
+  BridgeIo io;
+  io.tty_fd = request.tty ? terminal_fd() : -1;
+  if (io.tty_fd >= 0) {
+    if (auto size = terminal_size(io.tty_fd)) request.winsize = *size;
+  }
+  std::optional<RawTerminal> raw;
+  if (request.tty && ::isatty(STDIN_FILENO)) {
+    auto r = RawTerminal::enter(STDIN_FILENO);
+    if (r) raw.emplace(std::move(*r));
+  }
+  return run_guest_command(request, control, qemu, signals, log, io, relay);
+}
+
 CommandOutcome run_guest_command(const proto::ExecRequest& request, ControlChannel& control,
-                                 ChildProcess& qemu, SignalPipe& signals, GuestLog& log,
-                                 const BridgeIo& io) {
-  Bridge bridge(control, qemu, signals, log, io);
+                                 ChildProcess* qemu, SignalPipe& signals, GuestLog& log,
+                                 const BridgeIo& io, AttachRelay* relay) {
+  Bridge bridge(control, qemu, signals, log, io, relay);
   return bridge.run(request);
 }
 

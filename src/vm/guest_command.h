@@ -7,6 +7,7 @@
 
 #include "bbox/common/result.h"
 #include "bbox/proto/protocol.h"
+#include "vm/attach_relay.h"
 #include "vm/child_process.h"
 #include "vm/control_channel.h"
 #include "vm/guest_log.h"
@@ -36,9 +37,20 @@ inline constexpr std::chrono::milliseconds kSignalGrace{3000};
 
 // Sends `request` on channel 1 and bridges until the command exits, the guest
 // goes away, or a signal to bbox ends the session (the signal is forwarded to
-// the command first; bbox waits kSignalGrace for it to exit).
+// the command first; bbox waits kSignalGrace for it to exit). `qemu` (when not
+// null) is watched for an early exit; `relay` (when not null) serves attached
+// commands meanwhile. An attach client calls this too, on its connection to
+// the relay, with neither.
 CommandOutcome run_guest_command(const proto::ExecRequest& request, ControlChannel& control,
-                                 ChildProcess& qemu, SignalPipe& signals, GuestLog& log,
-                                 const BridgeIo& io);
+                                 ChildProcess* qemu, SignalPipe& signals, GuestLog& log,
+                                 const BridgeIo& io, AttachRelay* relay = nullptr);
+
+// run_guest_command on the user's terminal: stdin, stdout and stderr, the
+// terminal's size sent with the request, and raw mode while the command runs
+// when request.tty is set and stdin is a terminal (restored on every return;
+// crash signals restore it too, see terminal.h).
+CommandOutcome run_with_user_terminal(proto::ExecRequest request, ControlChannel& control,
+                                      ChildProcess* qemu, SignalPipe& signals, GuestLog& log,
+                                      AttachRelay* relay);
 
 }  // namespace bbox::vm

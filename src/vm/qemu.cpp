@@ -83,8 +83,8 @@ Result<std::string> read_line(int fd, std::chrono::steady_clock::time_point dead
 }  // namespace
 
 SessionFiles SessionFiles::in(const std::filesystem::path& d) {
-  return {d / "console.log", d / "control.sock", d / "virtiofs.sock",
-          d / "qmp.sock",    d / "qemu.log",     d / "virtiofsd.log"};
+  return {d / "console.log", d / "control.sock",  d / "virtiofs.sock", d / "qmp.sock",
+          d / "qemu.log",    d / "virtiofsd.log", d / "attach.sock"};
 }
 
 std::string qemu_escape(const std::string& value) {

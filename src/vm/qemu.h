@@ -25,6 +25,7 @@ struct SessionFiles {
   std::filesystem::path qmp_socket;       // QEMU listens
   std::filesystem::path qemu_log;         // QEMU's own stderr
   std::filesystem::path virtiofsd_log;    // virtiofsd's stderr
+  std::filesystem::path attach_socket;    // bbox listens for `bbox attach`
 
   static SessionFiles in(const std::filesystem::path& session_dir);
 };

@@ -3,6 +3,8 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <memory>
+
 #include <cerrno>
 
 #include <fmt/format.h>
@@ -72,35 +74,22 @@ Result<QemuLaunch> prepare_launch(const VmSpec& spec, Accel accel) {
   return l;
 }
 
-proto::ExecRequest exec_request(const VmSpec& spec, int tty_fd) {
+proto::ExecRequest exec_request(const VmSpec& spec) {
   proto::ExecRequest r;
   r.argv = spec.argv;
   r.env = spec.env;
   r.cwd = spec.workdir;
   r.tty = spec.tty;
-  if (tty_fd >= 0) {
-    if (auto size = terminal_size(tty_fd)) r.winsize = *size;
-  }
   return r;
 }
 
-int terminal_fd() {
-  if (::isatty(STDIN_FILENO)) return STDIN_FILENO;
-  if (::isatty(STDOUT_FILENO)) return STDOUT_FILENO;
-  return -1;
-}
-
-// Runs the command with the terminal in raw mode when there is one.
-CommandOutcome run_command(const VmSpec& spec, VmProcesses& vm, SignalPipe& signals,
-                           GuestLog& log) {
-  BridgeIo io;
-  io.tty_fd = spec.tty ? terminal_fd() : -1;
-  std::optional<RawTerminal> raw;
-  if (spec.tty && ::isatty(STDIN_FILENO)) {
-    auto r = RawTerminal::enter(STDIN_FILENO);
-    if (r) raw.emplace(std::move(*r));
-  }
-  return run_guest_command(exec_request(spec, io.tty_fd), *vm.control, vm.qemu, signals, log, io);
+// Serves `bbox attach` for this session while the command runs; the session
+// works without it.
+std::unique_ptr<AttachRelay> open_attach(VmProcesses& vm) {
+  auto relay = AttachRelay::listen(vm.files.attach_socket, *vm.control);
+  if (relay) return std::move(*relay);
+  ui::warning("{}; 'bbox attach' will not reach this session", relay.error().message);
+  return nullptr;
 }
 
 // Brings back the trees the session asked for while the guest still runs.
@@ -130,7 +119,10 @@ void report_outcome(const VmSpec& spec, const VmProcesses& vm, const CommandOutc
   } else if (!o.message.empty()) {
     ui::error("run {} in the guest: {}", ui::quoted(spec.argv[0]), ui::printable(o.message));
   }
-  if (result.out_of_memory) {
+  // The guest names an OOM kill of the command itself; the console also
+  // shows kills of other processes and of a guest that died of it.
+  bool guest_said_so = o.message.find("out of memory") != std::string::npos;
+  if (result.out_of_memory && !guest_said_so) {
     ui::error(
         "the guest ran out of memory and killed a process; try a larger --memory "
         "(now {} MiB)",
@@ -172,7 +164,10 @@ Result<VmResult> run_vm(const VmSpec& spec) {
   }
 
   start = Clock::now();
-  CommandOutcome outcome = run_command(spec, *vm, *signals, log);
+  auto relay = open_attach(*vm);
+  CommandOutcome outcome = run_with_user_terminal(exec_request(spec), *vm->control, &vm->qemu,
+                                                  *signals, log, relay.get());
+  relay.reset();
   if (!outcome.guest_gone) fetch_files(spec, *vm, result);
   result.timings.session = since(start);
 

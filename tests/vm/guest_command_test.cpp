@@ -74,7 +74,7 @@ class Bridge : public ::testing::Test {
     io.err_fd = out_.get();
     proto::ExecRequest req;
     req.argv = {"cmd"};
-    return run_guest_command(req, *host_, qemu_, *signals_, log_, io);
+    return run_guest_command(req, *host_, &qemu_, *signals_, log_, io);
   }
 
   std::string output() {

@@ -109,6 +109,21 @@ struct VmResult {
 // Call it from the thread that lives longest (see vm/child_process.h).
 Result<VmResult> run_vm(const VmSpec& spec);
 
+// A second command in a session's running VM (`bbox attach`).
+struct AttachSpec {
+  std::vector<std::string> argv;  // run as uid/gid 1000 (sandbox)
+  std::vector<std::string> env;   // NAME=value; over the control channel only
+  std::string workdir = "/workspace";
+  bool tty = true;
+};
+
+// Runs `spec` in the VM that run_vm is running for `session_dir`, through the
+// attach socket that run_vm serves while its command runs, with the user's
+// terminal bridged as run_vm does. Returns the command's exit status (128+N
+// for a signal). An Error when no VM runs there or the session ended before
+// the command did.
+Result<int> attach_vm(const std::filesystem::path& session_dir, const AttachSpec& spec);
+
 // QEMU and virtiofsd processes that belong to a session: their command line
 // names a file in `session_dir`, or serves `shared_dir`. Empty once run_vm has
 // returned, on every path; the session code can check this before the diff.

@@ -5,6 +5,8 @@
 //                  [--memory MIB] [--cpus N] [--timeout S] [--env NAME=value]...
 //                  [--fetch GUEST_PATH]... [--timings]
 //                  -- COMMAND [ARG]...
+//   bbox-vm-driver --attach --session DIR [--tty] [--env NAME=value]... -- COMMAND [ARG]...
+//                  -- COMMAND [ARG]...
 #include <cstdio>
 #include <cstring>
 #include <string>
@@ -17,7 +19,7 @@ namespace {
 
 using bbox::vm::Accel;
 
-bool parse(int argc, char** argv, bbox::vm::VmSpec& spec, bool& timings) {
+bool parse(int argc, char** argv, bbox::vm::VmSpec& spec, bool& timings, bool& attach) {
   spec.tty = false;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
@@ -45,6 +47,8 @@ bool parse(int argc, char** argv, bbox::vm::VmSpec& spec, bool& timings) {
       spec.env.push_back(value());
     } else if (a == "--fetch") {
       spec.fetch_after_exit.push_back(value());
+    } else if (a == "--attach") {
+      attach = true;
     } else if (a == "--timings") {
       timings = true;
     } else {
@@ -55,12 +59,28 @@ bool parse(int argc, char** argv, bbox::vm::VmSpec& spec, bool& timings) {
   return !spec.argv.empty();
 }
 
+// --attach: a second command in the VM another driver runs for --session.
+int run_attach(const bbox::vm::VmSpec& spec) {
+  bbox::vm::AttachSpec a;
+  a.argv = spec.argv;
+  a.env = spec.env;
+  a.tty = spec.tty;
+  auto code = bbox::vm::attach_vm(spec.session_dir, a);
+  if (!code) {
+    bbox::ui::error("{}", code.error().message);
+    return bbox::exit_code::kError;
+  }
+  return *code;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   bbox::vm::VmSpec spec;
   bool timings = false;
-  if (!parse(argc, argv, spec, timings)) return bbox::exit_code::kUsage;
+  bool attach = false;
+  if (!parse(argc, argv, spec, timings, attach)) return bbox::exit_code::kUsage;
+  if (attach) return run_attach(spec);
   auto result = bbox::vm::run_vm(spec);
   if (!result) {
     bbox::ui::error("{}", result.error().message);
