@@ -84,6 +84,13 @@ void harden() {
       {"/proc/sys/kernel/unprivileged_bpf_disabled", "1", false},
       {"/proc/sys/kernel/yama/ptrace_scope", "1", true},
       {"/proc/sys/kernel/perf_event_paranoid", "3", true},
+      {"/proc/sys/kernel/kexec_load_disabled", "1", true},
+      // What distributions set at boot (the kernel's defaults are off): no
+      // following links or writing files of others in sticky /tmp.
+      {"/proc/sys/fs/protected_symlinks", "1", true},
+      {"/proc/sys/fs/protected_hardlinks", "1", true},
+      {"/proc/sys/fs/protected_fifos", "1", true},
+      {"/proc/sys/fs/protected_regular", "2", true},
       // Last: after this no module can be loaded until the VM powers off.
       {"/proc/sys/kernel/modules_disabled", "1", false},
   };

@@ -13,8 +13,9 @@ void load_modules();
 // Sets the hostname and adds it to /etc/hosts.
 void set_hostname(const std::string& name);
 
-// kptr_restrict, dmesg_restrict, unprivileged BPF off, Yama ptrace scope, and
-// no module loading from now on.
+// kptr_restrict, dmesg_restrict, unprivileged BPF off, Yama ptrace scope,
+// perf and kexec off, protected links/fifos/regular files in sticky
+// directories, and no module loading from now on.
 void harden();
 
 }  // namespace bbox::guest

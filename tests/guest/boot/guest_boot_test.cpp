@@ -131,12 +131,13 @@ TEST_F(GuestBoot, SetsUpSandboxUserHostnameNetworkAndHardening) {
                      "cat /proc/sys/kernel/kptr_restrict "
                      "/proc/sys/kernel/dmesg_restrict "
                      "/proc/sys/kernel/unprivileged_bpf_disabled "
-                     "/proc/sys/kernel/modules_disabled; "
+                     "/proc/sys/kernel/modules_disabled "
+                                    "/proc/sys/fs/protected_symlinks; "
                      "touch /bin/x && echo root-writable"},
                     "", 0);
   EXPECT_EQ(sys.out,
             "guest-test\nnameserver 10.0.2.3\n10.0.2.15/24\n"
-            "default via 10.0.2.2 dev eth0 \n2\n1\n1\n1\nroot-writable\n");
+            "default via 10.0.2.2 dev eth0 \n2\n1\n1\n1\n1\nroot-writable\n");
   EXPECT_EQ(sys.exit.code, 0) << sys.err;
 
   vm.send(proto::Type::kShutdown, 0, "");
