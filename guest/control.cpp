@@ -297,8 +297,9 @@ void Server::run() {
 }  // namespace
 
 int open_control_port() {
-  // Ports are announced by the device after the driver loads; wait for ours.
-  for (int i = 0; i < 500; ++i) {
+  // Ports are announced by the device after the driver loads; wait for ours
+  // (up to 30 s: TCG on a loaded host is slow).
+  for (int i = 0; i < 3000; ++i) {
     int fd = find_port_once();
     if (fd >= 0) return fd;
     ::usleep(10 * 1000);

@@ -28,12 +28,12 @@ void must_mount(const char* src, const char* dst, const char* type, unsigned lon
   }
 }
 
-// The block device appears when virtio_blk probes; wait briefly for it.
+// The block device appears when virtio_blk probes; wait for it (up to 30 s).
 void mount_image(const BootConfig& cfg) {
   ::mkdir("/bbox", 0700);
   ::mkdir(kLower, 0755);
   int err = 0;
-  for (int i = 0; i < 100; ++i) {
+  for (int i = 0; i < 600; ++i) {
     if (::mount(cfg.root.c_str(), kLower, cfg.rootfstype.c_str(), MS_RDONLY, nullptr) == 0) {
       return;
     }

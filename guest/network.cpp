@@ -83,8 +83,8 @@ void configure_network(const BootConfig& cfg) {
     uint32_t addr = 0, gw = 0;
     parse_ipv4(cfg.ip, &addr);
     bool ok = false;
-    // eth0 appears when virtio_net probes; give it a moment.
-    for (int i = 0; i < 50 && !ok; ++i) {
+    // eth0 appears when virtio_net probes; give it up to 5 s.
+    for (int i = 0; i < 250 && !ok; ++i) {
       ok = set_address(sock, "eth0", addr, cfg.prefix_len) && bring_up(sock, "eth0");
       if (!ok) ::usleep(20 * 1000);
     }

@@ -107,7 +107,9 @@ Result<std::string> parse_kernel_depends(const std::string& apt_output) {
         version.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789.+-_") == std::string::npos;
     if (clean) return version;
   }
-  return Error{"resolve the cloud kernel: apt-cache names no linux-image package"};
+  return Error{
+      "resolve the cloud kernel: apt knows no linux-image-cloud-amd64 (are its package lists "
+      "fetched? 'apt-get update')"};
 }
 
 Result<std::string> resolve_cloud_kernel_version() {
