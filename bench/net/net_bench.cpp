@@ -104,10 +104,11 @@ void print(uint64_t mib, const Measured& host, const char* what, const Measured&
     return;
   }
   double host_rate = double(mib) / host.download_s, rate = double(mib) / m.download_s;
-  std::printf("net: %s: download %lu MiB at %.1f MiB/s (host %.1f MiB/s), ratio %.3f; "
-              "TCP connect %.3f ms (host %.3f ms), added %.3f ms\n",
-              what, static_cast<unsigned long>(mib), rate, host_rate, rate / host_rate,
-              m.connect_ms, host.connect_ms, m.connect_ms - host.connect_ms);
+  std::printf(
+      "net: %s: download %lu MiB at %.1f MiB/s (host %.1f MiB/s), ratio %.3f; "
+      "TCP connect %.3f ms (host %.3f ms), added %.3f ms\n",
+      what, static_cast<unsigned long>(mib), rate, host_rate, rate / host_rate, m.connect_ms,
+      host.connect_ms, m.connect_ms - host.connect_ms);
 }
 
 int run(uint64_t mib, bool with_vm) {

@@ -29,8 +29,8 @@ vm::VmSpec vm_spec(const fs::path& dir, const fs::path& image, uint64_t bytes) {
   spec.memory_mib = 512;
   spec.tmp_size_mib = 32;
   spec.tty = false;
-  spec.network = vm::GuestNetwork{spec.session_dir / "net.sock", kGuestIpCidr, kGuestGateway,
-                                  kGuestDns};
+  spec.network =
+      vm::GuestNetwork{spec.session_dir / "net.sock", kGuestIpCidr, kGuestGateway, kGuestDns};
   std::string target = std::string(kGatewayAddress) + " " + std::to_string(kPort);
   spec.argv = {"sh", "-c",
                "/bin/net_probe download " + target + " " + std::to_string(bytes) +

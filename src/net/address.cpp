@@ -24,8 +24,7 @@ IpAddress IpAddress::from_v6(const uint8_t* sixteen_bytes) {
 }
 
 uint32_t IpAddress::v4_value() const {
-  return uint32_t{bytes[0]} << 24 | uint32_t{bytes[1]} << 16 | uint32_t{bytes[2]} << 8 |
-         bytes[3];
+  return uint32_t{bytes[0]} << 24 | uint32_t{bytes[1]} << 16 | uint32_t{bytes[2]} << 8 | bytes[3];
 }
 
 std::string IpAddress::str() const {
@@ -92,8 +91,8 @@ AddressClass classify(const IpAddress& addr) {
   }
   if (b[0] == 0xfe && (b[1] & 0xc0) == 0x80) return AddressClass::kNever;  // fe80::/10
   if (b[0] == 0xfe && (b[1] & 0xc0) == 0xc0) return AddressClass::kNever;  // fec0::/10
-  if (b[0] == 0xff) return AddressClass::kNever;                            // multicast
-  if ((b[0] & 0xfe) == 0xfc) return AddressClass::kPrivate;                 // fc00::/7
+  if (b[0] == 0xff) return AddressClass::kNever;                           // multicast
+  if ((b[0] & 0xfe) == 0xfc) return AddressClass::kPrivate;                // fc00::/7
   if (b[0] == 0x20 && b[1] == 0x02) return AddressClass::kNever;  // 6to4 may embed anything
   if (b[0] == 0x00 && b[1] == 0x64 && b[2] == 0xff && b[3] == 0x9b) {
     return AddressClass::kNever;  // NAT64 may embed anything

@@ -5,12 +5,15 @@
 namespace bbox::net {
 
 namespace {
-constexpr size_t kMaxItems = 1024;   // distinct blocked items remembered
-constexpr size_t kItemsShown = 8;    // in the summary line
+constexpr size_t kMaxItems = 1024;  // distinct blocked items remembered
+constexpr size_t kItemsShown = 8;   // in the summary line
 }  // namespace
 
 AuditLog::AuditLog(AuditSink sink, double per_second, double burst)
-    : sink_(std::move(sink)), per_second_(per_second), burst_(burst), tokens_(burst),
+    : sink_(std::move(sink)),
+      per_second_(per_second),
+      burst_(burst),
+      tokens_(burst),
       refilled_(Clock::now()) {}
 
 bool AuditLog::take_token() {

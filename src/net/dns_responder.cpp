@@ -8,8 +8,11 @@ namespace bbox::net {
 
 DnsResponder::DnsResponder(EgressRules& rules, AuditLog& audit, Send to_guest,
                            std::function<void(Bytes)> to_upstream)
-    : rules_(rules), audit_(audit), to_guest_(std::move(to_guest)),
-      to_upstream_(std::move(to_upstream)), ids_(std::random_device{}()) {}
+    : rules_(rules),
+      audit_(audit),
+      to_guest_(std::move(to_guest)),
+      to_upstream_(std::move(to_upstream)),
+      ids_(std::random_device{}()) {}
 
 void DnsResponder::on_query(const ParsedFrame& f, Clock::time_point now) {
   auto msg = parse_dns(f.udp->payload);
@@ -31,11 +34,11 @@ void DnsResponder::on_query(const ParsedFrame& f, Clock::time_point now) {
   p.verdict = rules_.check_name(name);
   if (!p.verdict.allowed) {
     audit_.blocked(name + " (DNS)", "block dns " + name + ": not in the egress policy");
-    return reply(p, kRcodeNxDomain, {});
+    return answer_in_order(p, kRcodeNxDomain, {});
   }
-  bool wanted = p.question.type == kDnsA ||
-                (p.question.type == kDnsAaaa && rules_.policy().allow_ipv6);
-  if (!wanted) return reply(p, kRcodeNoError, {});  // no data of that type for the guest
+  bool wanted =
+      p.question.type == kDnsA || (p.question.type == kDnsAaaa && rules_.policy().allow_ipv6);
+  if (!wanted) return answer_in_order(p, kRcodeNoError, {});  // no data of that type for the guest
   forward(std::move(p), now);
 }
 
@@ -44,7 +47,7 @@ void DnsResponder::answer_locally(const Pending& p) {
   if (p.question.type == kDnsA) {
     answers.push_back({kHostName, kDnsA, kDnsClassIn, 60, IpAddress::v4(kGatewayIp), ""});
   }
-  reply(p, kRcodeNoError, std::move(answers));
+  answer_in_order(p, kRcodeNoError, std::move(answers));
 }
 
 void DnsResponder::forward(Pending p, Clock::time_point now) {
@@ -100,11 +103,30 @@ std::optional<DnsResponder::Clock::time_point> DnsResponder::next_deadline() con
   return pending_.front().deadline;
 }
 
-void DnsResponder::reply(const Pending& p, uint8_t rcode, std::vector<DnsRecord> answers) {
+std::vector<uint8_t> DnsResponder::reply_frame(const Pending& p, uint8_t rcode,
+                                               std::vector<DnsRecord> answers) const {
   DnsReply r{p.guest_id, p.recursion_desired, p.question, rcode, std::move(answers)};
   auto payload = build_dns_response(r);
   UdpEndpoints ends{kResolverMac, p.guest_mac, kResolverIp, p.guest_ip, 53, p.guest_port};
-  to_guest_(build_udp4(ends, payload));
+  return build_udp4(ends, payload);
+}
+
+void DnsResponder::reply(const Pending& p, uint8_t rcode, std::vector<DnsRecord> answers) {
+  to_guest_(reply_frame(p, rcode, std::move(answers)));
+  for (const auto& frame : p.followers) to_guest_(frame);
+}
+
+void DnsResponder::answer_in_order(const Pending& p, uint8_t rcode,
+                                   std::vector<DnsRecord> answers) {
+  auto frame = reply_frame(p, rcode, std::move(answers));
+  for (Pending& q : pending_) {
+    if (q.guest_id == p.guest_id && q.guest_port == p.guest_port && q.guest_ip == p.guest_ip &&
+        q.followers.size() < 4) {
+      q.followers.push_back(std::move(frame));
+      return;
+    }
+  }
+  to_guest_(std::move(frame));
 }
 
 }  // namespace bbox::net

@@ -43,9 +43,19 @@ class DnsResponder {
     uint32_t guest_ip = 0;
     uint16_t guest_port = 0;
     Clock::time_point deadline;
+    // Local answers to queries with the same id and port, sent after this
+    // one's: clients that give A and AAAA queries one id (busybox under TCG
+    // does) would otherwise take the fast local answer for the slow one.
+    std::vector<std::vector<uint8_t>> followers;
   };
 
+  // Sends the answer to a forwarded query, then its followers.
   void reply(const Pending& p, uint8_t rcode, std::vector<DnsRecord> answers);
+  // Sends a locally made answer, or queues it behind a forwarded query
+  // with the same id and port.
+  void answer_in_order(const Pending& p, uint8_t rcode, std::vector<DnsRecord> answers);
+  std::vector<uint8_t> reply_frame(const Pending& p, uint8_t rcode,
+                                   std::vector<DnsRecord> answers) const;
   void answer_locally(const Pending& p);
   void forward(Pending p, Clock::time_point now);
 

@@ -49,8 +49,8 @@ bool EgressFilter::from_guest(std::vector<uint8_t>& frame, Clock::time_point now
     audit_.malformed("frame");
     return false;
   }
-  if (f->arp) return true;  // libslirp answers ARP for its own addresses only
-  if (!f->ip) return false; // other EtherTypes go nowhere
+  if (f->arp) return true;   // libslirp answers ARP for its own addresses only
+  if (!f->ip) return false;  // other EtherTypes go nowhere
   if (f->ip->dst.v6 && !rules_.policy().allow_ipv6) return false;
   if (is_neighbour_discovery(*f)) return true;  // libslirp's IPv6 router and neighbours
   if (f->ip->fragment) {

@@ -75,10 +75,9 @@ void EgressRules::add_grant(Entry& entry, Grant grant) {
     }
   }
   if (entry.grants.size() >= kMaxGrantsPerAddress) {
-    auto oldest = std::min_element(entry.grants.begin(), entry.grants.end(),
-                                   [](const Grant& a, const Grant& b) {
-                                     return a.expires < b.expires;
-                                   });
+    auto oldest =
+        std::min_element(entry.grants.begin(), entry.grants.end(),
+                         [](const Grant& a, const Grant& b) { return a.expires < b.expires; });
     *oldest = grant;
     return;
   }
@@ -86,10 +85,9 @@ void EgressRules::add_grant(Entry& entry, Grant grant) {
 }
 
 void EgressRules::evict_oldest() {
-  auto oldest = std::min_element(allow_set_.begin(), allow_set_.end(),
-                                 [](const auto& a, const auto& b) {
-                                   return a.second.learned < b.second.learned;
-                                 });
+  auto oldest = std::min_element(
+      allow_set_.begin(), allow_set_.end(),
+      [](const auto& a, const auto& b) { return a.second.learned < b.second.learned; });
   if (oldest != allow_set_.end()) allow_set_.erase(oldest);
 }
 

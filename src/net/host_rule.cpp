@@ -15,9 +15,12 @@ std::optional<Profile> parse_profile(std::string_view name) {
 
 std::string_view profile_name(Profile profile) {
   switch (profile) {
-    case Profile::kPermissive: return "permissive";
-    case Profile::kStandard: return "standard";
-    case Profile::kLocked: return "locked";
+    case Profile::kPermissive:
+      return "permissive";
+    case Profile::kStandard:
+      return "standard";
+    case Profile::kLocked:
+      return "locked";
   }
   return "?";
 }

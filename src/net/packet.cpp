@@ -97,11 +97,18 @@ bool parse_transport(ParsedFrame& f) {
   const IpPacket& ip = *f.ip;
   if (ip.fragment) return true;  // no transport header to read; the filter drops these
   switch (ip.protocol) {
-    case kProtoTcp: f.tcp = parse_tcp(ip.payload); return f.tcp.has_value();
-    case kProtoUdp: f.udp = parse_udp(ip.payload); return f.udp.has_value();
+    case kProtoTcp:
+      f.tcp = parse_tcp(ip.payload);
+      return f.tcp.has_value();
+    case kProtoUdp:
+      f.udp = parse_udp(ip.payload);
+      return f.udp.has_value();
     case kProtoIcmp:
-    case kProtoIcmp6: f.icmp = parse_icmp(ip.payload); return f.icmp.has_value();
-    default: return true;
+    case kProtoIcmp6:
+      f.icmp = parse_icmp(ip.payload);
+      return f.icmp.has_value();
+    default:
+      return true;
   }
 }
 
@@ -117,9 +124,14 @@ std::optional<ParsedFrame> parse_frame(Bytes frame) {
     case kEtherArp:
       f.arp = parse_arp(eth->payload);
       return f.arp ? std::optional(f) : std::nullopt;
-    case kEtherIpv4: f.ip = parse_ipv4(eth->payload); break;
-    case kEtherIpv6: f.ip = parse_ipv6(eth->payload); break;
-    default: return f;  // other EtherTypes: the filter drops them
+    case kEtherIpv4:
+      f.ip = parse_ipv4(eth->payload);
+      break;
+    case kEtherIpv6:
+      f.ip = parse_ipv6(eth->payload);
+      break;
+    default:
+      return f;  // other EtherTypes: the filter drops them
   }
   if (!f.ip || !parse_transport(f)) return std::nullopt;
   return f;

@@ -28,11 +28,15 @@ uint32_t pseudo_header_sum(const IpPacket& ip, size_t length) {
 
 size_t checksum_offset(uint8_t protocol) {
   switch (protocol) {
-    case kProtoTcp: return 16;
-    case kProtoUdp: return 6;
+    case kProtoTcp:
+      return 16;
+    case kProtoUdp:
+      return 6;
     case kProtoIcmp:
-    case kProtoIcmp6: return 2;
-    default: return 0;
+    case kProtoIcmp6:
+      return 2;
+    default:
+      return 0;
   }
 }
 

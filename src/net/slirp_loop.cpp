@@ -57,7 +57,8 @@ SlirpLoop::SlirpLoop(EgressPolicy policy, AuditLog& audit, UniqueFd listener, Un
                  // Connected UDP socket; a failed send shows up as SERVFAIL later.
                  (void)::send(upstream_.get(), d.data(), d.size(), MSG_DONTWAIT);
                }}),
-      listener_(std::move(listener)), upstream_(std::move(upstream)) {}
+      listener_(std::move(listener)),
+      upstream_(std::move(upstream)) {}
 
 SlirpLoop::~SlirpLoop() {
   stop_ = true;
@@ -118,8 +119,8 @@ int SlirpLoop::poll_timeout_ms(uint32_t slirp_timeout) {
     if (t->expire_ms >= 0) timeout = std::min(timeout, std::max<int64_t>(0, t->expire_ms - now_ms));
   }
   if (auto deadline = filter_.next_deadline()) {
-    auto left = std::chrono::ceil<std::chrono::milliseconds>(*deadline -
-                                                             EgressFilter::Clock::now());
+    auto left =
+        std::chrono::ceil<std::chrono::milliseconds>(*deadline - EgressFilter::Clock::now());
     timeout = std::min<int64_t>(timeout, std::max<int64_t>(0, left.count()));
   }
   return static_cast<int>(timeout);

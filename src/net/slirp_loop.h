@@ -6,11 +6,11 @@
 
 #include <slirp/libslirp.h>
 
+#include <poll.h>
 #include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <mutex>
-#include <poll.h>
 #include <string>
 #include <thread>
 #include <vector>

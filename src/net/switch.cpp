@@ -91,8 +91,8 @@ Result<std::unique_ptr<NetworkSwitch>> NetworkSwitch::start(
   auto audit = std::make_unique<AuditLog>(std::move(log));
   auto loop = std::make_unique<SlirpLoop>(std::move(policy), *audit, std::move(*listener),
                                           std::move(*upstream));
-  std::unique_ptr<NetworkSwitch> sw(new NetworkSwitch(socket_path, std::move(audit),
-                                                      std::move(loop)));
+  std::unique_ptr<NetworkSwitch> sw(
+      new NetworkSwitch(socket_path, std::move(audit), std::move(loop)));
   if (auto st = sw->loop_->start(); !st) return st.error();
   return sw;
 }

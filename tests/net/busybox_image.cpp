@@ -13,8 +13,7 @@ int sh(const std::string& cmd) { return std::system((cmd + " >/dev/null 2>&1").c
 }  // namespace
 
 fs::path busybox_image(const fs::path& dir, const std::map<fs::path, fs::path>& extra) {
-  if (!fs::exists("/bin/busybox") ||
-      sh("PATH=$PATH:/sbin:/usr/sbin command -v mkfs.ext4") != 0) {
+  if (!fs::exists("/bin/busybox") || sh("PATH=$PATH:/sbin:/usr/sbin command -v mkfs.ext4") != 0) {
     return {};
   }
   fs::path tree = dir / "rootfs", image = dir / "root.ext4";
@@ -22,7 +21,8 @@ fs::path busybox_image(const fs::path& dir, const std::map<fs::path, fs::path>& 
   fs::create_directories(tree / "etc");
   fs::create_directories(tree / "tmp");
   fs::copy_file("/bin/busybox", tree / "bin/busybox", fs::copy_options::overwrite_existing);
-  if (sh("cd " + tree.string() + "/bin && for n in $(./busybox --list); do "
+  if (sh("cd " + tree.string() +
+         "/bin && for n in $(./busybox --list); do "
          "[ $n = busybox ] || ln -sf busybox $n; done") != 0) {
     return {};
   }

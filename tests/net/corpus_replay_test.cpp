@@ -23,13 +23,9 @@ size_t replay(const char* sub, void (*entry)(const uint8_t*, size_t)) {
   return n;
 }
 
-TEST(FuzzCorpus, FramesReplayWithoutCrashing) {
-  EXPECT_GE(replay("frame", fuzz::one_frame), 10u);
-}
+TEST(FuzzCorpus, FramesReplayWithoutCrashing) { EXPECT_GE(replay("frame", fuzz::one_frame), 10u); }
 
-TEST(FuzzCorpus, DnsMessagesReplayWithoutCrashing) {
-  EXPECT_GE(replay("dns", fuzz::one_dns), 10u);
-}
+TEST(FuzzCorpus, DnsMessagesReplayWithoutCrashing) { EXPECT_GE(replay("dns", fuzz::one_dns), 10u); }
 
 TEST(FuzzCorpus, FilterInputsReplayWithoutCrashing) {
   EXPECT_GE(replay("filter", fuzz::one_filter), 10u);

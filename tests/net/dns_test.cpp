@@ -7,7 +7,7 @@ namespace {
 
 std::vector<uint8_t> header(uint16_t qd, uint16_t an) {
   return {0x12, 0x34, 0x81, 0x80, 0, static_cast<uint8_t>(qd), 0, static_cast<uint8_t>(an),
-          0, 0, 0, 0};
+          0,    0,    0,    0};
 }
 
 TEST(DnsParse, ReadsQueryItBuilt) {

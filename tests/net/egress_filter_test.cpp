@@ -51,8 +51,7 @@ struct Harness {
 EgressPolicy standard() {
   EgressPolicy p;
   p.profile_hosts = {parse_host_rule("allowed.test:80").value()};
-  p.user_hosts = {parse_host_rule("git.corp.test").value(),
-                  parse_host_rule("*.wild.test").value()};
+  p.user_hosts = {parse_host_rule("git.corp.test").value(), parse_host_rule("*.wild.test").value()};
   p.host_ports = {8081};
   return p;
 }
@@ -127,8 +126,8 @@ TEST(EgressFilter, DnsToAnotherServerIsRefusedEvenPermissive) {
   EgressPolicy p;
   p.profile = Profile::kPermissive;
   Harness h(p);
-  EXPECT_FALSE(h.send(test::udp4_frame(kGuestIp, kForbiddenIp, 5000, 53,
-                                       build_dns_query(1, "x.test", kDnsA))));
+  EXPECT_FALSE(h.send(
+      test::udp4_frame(kGuestIp, kForbiddenIp, 5000, 53, build_dns_query(1, "x.test", kDnsA))));
   EXPECT_FALSE(h.send(test::tcp4_frame(kGuestIp, kForbiddenIp, 40000, 853, kTcpSyn)));
   EXPECT_FALSE(h.send(test::tcp4_frame(kGuestIp, kResolverIp, 40000, 53, kTcpSyn)));
   EXPECT_TRUE(h.send(test::tcp4_frame(kGuestIp, kForbiddenIp, 40000, 443, kTcpSyn)));
@@ -200,8 +199,8 @@ TEST(EgressFilter, AnswerWithWrongIdOrQuestionIsIgnored) {
   Harness h(standard());
   h.query("allowed.test");
   auto q = parse_dns(h.upstream.back()).value();
-  DnsReply wrong{static_cast<uint16_t>(q.id + 1), true, q.questions[0], 0,
-                 {a("allowed.test", kAllowedIp)}};
+  DnsReply wrong{
+      static_cast<uint16_t>(q.id + 1), true, q.questions[0], 0, {a("allowed.test", kAllowedIp)}};
   h.filter.from_upstream(build_dns_response(wrong), h.now);
   DnsReply other{q.id, true, {"evil.test", kDnsA}, 0, {a("evil.test", kForbiddenIp)}};
   h.filter.from_upstream(build_dns_response(other), h.now);
@@ -318,8 +317,8 @@ TEST(EgressFilterFlood, SynFloodIsCutAfterTheBurstAndRecovers) {
   auto now = EgressFilter::Clock::now();
   int passed = 0;
   for (int i = 0; i < 1500; ++i) {
-    auto syn = test::tcp4_frame(kGuestIp, 0xc633640a, static_cast<uint16_t>(10000 + i), 443,
-                                kTcpSyn);
+    auto syn =
+        test::tcp4_frame(kGuestIp, 0xc633640a, static_cast<uint16_t>(10000 + i), 443, kTcpSyn);
     passed += filter.from_guest(syn, now) ? 1 : 0;
   }
   EXPECT_EQ(passed, static_cast<int>(EgressFilter::kSynBurst));
@@ -341,6 +340,34 @@ TEST(EgressFilterNoise, MulticastAndBroadcastAreDroppedWithoutALogLine) {
   EXPECT_TRUE(h.to_guest.empty());
   EXPECT_TRUE(h.log.empty());
   EXPECT_EQ(h.audit.blocked_summary(), "");
+}
+
+}  // namespace
+}  // namespace bbox::net
+
+namespace bbox::net {
+namespace {
+
+TEST(EgressFilterDns, LocalAnswerWaitsForTheForwardedQueryWithTheSameId) {
+  Harness h(standard());
+  h.query("allowed.test", kDnsA, 7);
+  h.query("allowed.test", kDnsAaaa, 7);  // same id, answered locally (no IPv6)
+  EXPECT_TRUE(h.to_guest.empty());
+  h.answer({a("allowed.test", kAllowedIp)});
+  ASSERT_EQ(h.to_guest.size(), 2u);
+  auto first = parse_dns(parse_frame(h.to_guest[0])->udp->payload).value();
+  auto second = parse_dns(parse_frame(h.to_guest[1])->udp->payload).value();
+  EXPECT_EQ(first.questions[0].type, kDnsA);
+  EXPECT_EQ(first.answers.size(), 1u);
+  EXPECT_EQ(second.questions[0].type, kDnsAaaa);
+  EXPECT_TRUE(second.answers.empty());
+}
+
+TEST(EgressFilterDns, LocalAnswerWithADifferentIdGoesAtOnce) {
+  Harness h(standard());
+  h.query("allowed.test", kDnsA, 7);
+  h.query("allowed.test", kDnsAaaa, 8);
+  EXPECT_EQ(h.to_guest.size(), 1u);
 }
 
 }  // namespace

@@ -35,8 +35,8 @@ inline std::vector<uint8_t> ip4_frame(uint32_t src, uint32_t dst, uint8_t proto,
   return f;
 }
 
-inline std::vector<uint8_t> tcp4_frame(uint32_t src, uint32_t dst, uint16_t sport,
-                                       uint16_t dport, uint8_t flags, uint32_t seq = 1) {
+inline std::vector<uint8_t> tcp4_frame(uint32_t src, uint32_t dst, uint16_t sport, uint16_t dport,
+                                       uint8_t flags, uint32_t seq = 1) {
   std::vector<uint8_t> t;
   push16(t, sport);
   push16(t, dport);
@@ -46,8 +46,8 @@ inline std::vector<uint8_t> tcp4_frame(uint32_t src, uint32_t dst, uint16_t spor
   return ip4_frame(src, dst, kProtoTcp, t);
 }
 
-inline std::vector<uint8_t> udp4_frame(uint32_t src, uint32_t dst, uint16_t sport,
-                                       uint16_t dport, const std::vector<uint8_t>& payload) {
+inline std::vector<uint8_t> udp4_frame(uint32_t src, uint32_t dst, uint16_t sport, uint16_t dport,
+                                       const std::vector<uint8_t>& payload) {
   std::vector<uint8_t> u;
   push16(u, sport);
   push16(u, dport);

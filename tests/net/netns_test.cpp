@@ -66,8 +66,8 @@ class NetnsEgress : public ::testing::Test {
     hosts_ = test::Netns::create("bbox-net-h" + pid).release();
     guest_ = test::Netns::create("bbox-net-g" + pid).release();
     if (!hosts_ || !guest_) return;
-    for (const char* a : {"198.51.100.10", "198.51.100.20", "198.51.100.53", "10.99.0.5",
-                          "169.254.169.254"}) {
+    for (const char* a :
+         {"198.51.100.10", "198.51.100.20", "198.51.100.53", "10.99.0.5", "169.254.169.254"}) {
       hosts_->ip(std::string("addr add ") + a + "/32 dev lo");
     }
     test::run_in_netns(hosts_->fd(), [] {
@@ -214,8 +214,7 @@ TEST_F(NetnsEgress, AllowHostPortOpensExactlyThatPort) {
 
 TEST_F(NetnsEgress, WildcardAnswerIntoPrivateRangeStaysClosedButUserListedNameOpens) {
   EgressPolicy p = standard();
-  p.user_hosts = {parse_host_rule("*.wild.test").value(),
-                  parse_host_rule("git.corp.test").value()};
+  p.user_hosts = {parse_host_rule("*.wild.test").value(), parse_host_rule("git.corp.test").value()};
   start(p);
   ASSERT_EQ(resolve("git.wild.test")->answers.size(), 1u);
   EXPECT_EQ(connect(kPrivate, 80), Connect::kRefused);

@@ -39,13 +39,13 @@ TEST(HostRule, RefusesPortZeroAndOverflow) {
 }
 
 TEST(AddressClass, NeverRangesCoverLoopbackLinkLocalAndMappedForms) {
-  for (const char* a : {"127.0.0.1", "127.255.0.1", "169.254.169.254", "0.0.0.0", "::1",
-                        "fe80::1", "::ffff:127.0.0.1", "::ffff:169.254.169.254", "224.0.0.1",
-                        "255.255.255.255", "::"}) {
+  for (const char* a :
+       {"127.0.0.1", "127.255.0.1", "169.254.169.254", "0.0.0.0", "::1", "fe80::1",
+        "::ffff:127.0.0.1", "::ffff:169.254.169.254", "224.0.0.1", "255.255.255.255", "::"}) {
     EXPECT_EQ(classify(ip(a)), AddressClass::kNever) << a;
   }
-  for (const char* a : {"10.1.2.3", "172.16.0.1", "172.31.255.255", "192.168.1.1",
-                        "100.64.0.1", "fd00::1", "::ffff:10.0.0.1"}) {
+  for (const char* a : {"10.1.2.3", "172.16.0.1", "172.31.255.255", "192.168.1.1", "100.64.0.1",
+                        "fd00::1", "::ffff:10.0.0.1"}) {
     EXPECT_EQ(classify(ip(a)), AddressClass::kPrivate) << a;
   }
   for (const char* a : {"198.51.100.7", "172.32.0.1", "8.8.4.4", "2001:db8::1"}) {
@@ -168,7 +168,8 @@ TEST(EgressRules, FullAllowSetForgetsTheOldestAddress) {
   }
   EXPECT_EQ(rules.allow_set_size(), 3u);
   auto later = now + 10s;
-  EXPECT_FALSE(rules.check_connection(Transport::kTcp, IpAddress::v4(0xc6336401), 1, later).allowed);
+  EXPECT_FALSE(
+      rules.check_connection(Transport::kTcp, IpAddress::v4(0xc6336401), 1, later).allowed);
   EXPECT_TRUE(rules.check_connection(Transport::kTcp, IpAddress::v4(0xc6336404), 1, later).allowed);
 }
 

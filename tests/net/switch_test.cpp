@@ -69,7 +69,7 @@ bool is_dns_reply(const ParsedFrame& f) { return f.udp && f.udp->src_port == 53;
 
 TEST_F(SwitchFixture, ListenerIsPrivateToTheUser) {
   start();
-  struct stat st{};
+  struct stat st {};
   ASSERT_EQ(stat((dir / "net.sock").c_str(), &st), 0);
   EXPECT_TRUE(S_ISSOCK(st.st_mode));
   EXPECT_EQ(st.st_mode & 0777, 0600u);
@@ -113,7 +113,8 @@ TEST_F(SwitchFixture, AllowedNameIsResolvedByTheHostResolver) {
 TEST_F(SwitchFixture, ForbiddenNameGetsNxdomainAndTheResolverNeverSeesIt) {
   start();
   test::FakeQemu qemu(dir / "net.sock");
-  std::string name = std::string(32, 'a') + "." + std::string(32, 'b') + ".exfil.example";  // 64 hex chars
+  std::string name =
+      std::string(32, 'a') + "." + std::string(32, 'b') + ".exfil.example";  // 64 hex chars
   qemu.send(query(name.c_str()));
   auto reply = qemu.wait_for(is_dns_reply, 3000);
   ASSERT_TRUE(reply);

@@ -82,8 +82,8 @@ void TestResolver::serve() {
     if (!readable(fd_.get(), 50)) continue;
     sockaddr_storage from{};
     socklen_t len = sizeof from;
-    ssize_t n = recvfrom(fd_.get(), buf.data(), buf.size(), 0,
-                         reinterpret_cast<sockaddr*>(&from), &len);
+    ssize_t n =
+        recvfrom(fd_.get(), buf.data(), buf.size(), 0, reinterpret_cast<sockaddr*>(&from), &len);
     auto q = n > 0 ? parse_dns(Bytes(buf.data(), static_cast<size_t>(n))) : std::nullopt;
     if (!q || q->questions.size() != 1) continue;
     const DnsQuestion& question = q->questions[0];
@@ -136,8 +136,8 @@ void TestHttpServer::serve() {
     ++hits_;
     char req[2048];
     if (readable(c.get(), 2000)) (void)::read(c.get(), req, sizeof req);
-    std::string resp = "HTTP/1.0 200 OK\r\nContent-Length: " + std::to_string(body_.size()) +
-                       "\r\n\r\n" + body_;
+    std::string resp =
+        "HTTP/1.0 200 OK\r\nContent-Length: " + std::to_string(body_.size()) + "\r\n\r\n" + body_;
     (void)::send(c.get(), resp.data(), resp.size(), MSG_NOSIGNAL);
   }
 }
@@ -145,8 +145,7 @@ void TestHttpServer::serve() {
 Connect tcp_connect(uint32_t addr, uint16_t port, int timeout_ms, UniqueFd* out) {
   UniqueFd fd(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
   sockaddr_in a = sock4(addr, port);
-  if (::connect(fd.get(), reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 &&
-      errno != EINPROGRESS) {
+  if (::connect(fd.get(), reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 && errno != EINPROGRESS) {
     return errno == ECONNREFUSED ? Connect::kRefused : Connect::kOther;
   }
   pollfd p{fd.get(), POLLOUT, 0};

@@ -34,8 +34,8 @@ bool looks_like_ip_literal(std::string_view text);
 
 enum class AddressClass {
   kPublic,
-  kPrivate,    // 10/8, 172.16/12, 192.168/16, 100.64/10, fc00::/7
-  kNever,      // loopback, link-local, unspecified, multicast, broadcast, reserved
+  kPrivate,  // 10/8, 172.16/12, 192.168/16, 100.64/10, fc00::/7
+  kNever,    // loopback, link-local, unspecified, multicast, broadcast, reserved
 };
 
 // Classifies an address. IPv4-mapped and IPv4-compatible IPv6 addresses are

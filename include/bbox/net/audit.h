@@ -44,14 +44,14 @@ class AuditLog {
   AuditSink sink_;
   double per_second_, burst_;
   mutable std::mutex mu_;
-  double tokens_;                      // guarded by mu_
-  Clock::time_point refilled_;         // guarded by mu_
-  uint64_t suppressed_ = 0;            // guarded by mu_
-  uint64_t suppressed_reported_ = 0;   // guarded by mu_
-  uint64_t malformed_ = 0;             // guarded by mu_
-  std::vector<std::string> blocked_items_;          // first kMaxItems, in order; mu_
-  std::unordered_set<std::string> blocked_seen_;    // guarded by mu_
-  uint64_t blocked_overflow_ = 0;                   // distinct items past the cap; mu_
+  double tokens_;                                 // guarded by mu_
+  Clock::time_point refilled_;                    // guarded by mu_
+  uint64_t suppressed_ = 0;                       // guarded by mu_
+  uint64_t suppressed_reported_ = 0;              // guarded by mu_
+  uint64_t malformed_ = 0;                        // guarded by mu_
+  std::vector<std::string> blocked_items_;        // first kMaxItems, in order; mu_
+  std::unordered_set<std::string> blocked_seen_;  // guarded by mu_
+  uint64_t blocked_overflow_ = 0;                 // distinct items past the cap; mu_
 };
 
 }  // namespace bbox::net

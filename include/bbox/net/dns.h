@@ -75,9 +75,9 @@ std::vector<uint8_t> build_dns_response(const DnsReply& reply);
 // The part of an answer reached from `asked` through CNAMEs (at most 8),
 // with records owned by other names left out.
 struct DnsChain {
-  std::vector<DnsRecord> records;      // CNAMEs and addresses, in chain order
-  std::vector<IpAddress> addresses;    // of type `type` only
-  uint32_t min_ttl = 0;                // over records; 0 when there are none
+  std::vector<DnsRecord> records;    // CNAMEs and addresses, in chain order
+  std::vector<IpAddress> addresses;  // of type `type` only
+  uint32_t min_ttl = 0;              // over records; 0 when there are none
 };
 DnsChain follow_chain(const DnsMessage& answer, std::string_view asked, uint16_t type);
 

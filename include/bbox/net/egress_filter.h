@@ -24,11 +24,11 @@ namespace bbox::net {
 inline constexpr const char* kGuestAddressCidr = "10.0.2.15/24";
 inline constexpr const char* kGatewayAddress = "10.0.2.2";
 inline constexpr const char* kResolverAddress = "10.0.2.3";
-inline constexpr uint32_t kNetwork = 0x0a000200;          // 10.0.2.0/24
-inline constexpr uint32_t kGuestIp = 0x0a00020f;          // 10.0.2.15
-inline constexpr uint32_t kGatewayIp = 0x0a000202;        // 10.0.2.2
-inline constexpr uint32_t kResolverIp = 0x0a000203;       // 10.0.2.3
-inline constexpr uint32_t kServicesIp = 0x0a000204;       // internal: slirp's guestfwd address
+inline constexpr uint32_t kNetwork = 0x0a000200;     // 10.0.2.0/24
+inline constexpr uint32_t kGuestIp = 0x0a00020f;     // 10.0.2.15
+inline constexpr uint32_t kGatewayIp = 0x0a000202;   // 10.0.2.2
+inline constexpr uint32_t kResolverIp = 0x0a000203;  // 10.0.2.3
+inline constexpr uint32_t kServicesIp = 0x0a000204;  // internal: slirp's guestfwd address
 inline constexpr const char* kHostName = "host.bbox.internal";
 inline constexpr Mac kGatewayMac{0x52, 0x55, 0x0a, 0x00, 0x02, 0x02};
 inline constexpr Mac kResolverMac{0x52, 0x55, 0x0a, 0x00, 0x02, 0x03};

@@ -44,10 +44,10 @@ std::optional<ArpPacket> parse_arp(Bytes payload);
 
 struct IpPacket {
   IpAddress src, dst;
-  uint8_t protocol = 0;  // for IPv6: the first next-header; extension headers are not walked
-  bool fragment = false; // IPv4 MF set or a nonzero offset
-  Bytes header;          // the IP header itself
-  Bytes payload;         // bounded by the IP total/payload length, not the frame
+  uint8_t protocol = 0;   // for IPv6: the first next-header; extension headers are not walked
+  bool fragment = false;  // IPv4 MF set or a nonzero offset
+  Bytes header;           // the IP header itself
+  Bytes payload;          // bounded by the IP total/payload length, not the frame
 };
 std::optional<IpPacket> parse_ipv4(Bytes payload);
 std::optional<IpPacket> parse_ipv6(Bytes payload);

@@ -48,9 +48,9 @@ Result<SocketAddress> read_resolv_conf(const std::string& path = "/etc/resolv.co
 
 struct EgressPolicy {
   Profile profile = Profile::kStandard;
-  std::vector<HostRule> profile_hosts;  // the profile's list (provider, registries)
-  std::vector<HostRule> user_hosts;     // --allow-host, network.allow_hosts
-  std::vector<uint16_t> host_ports;     // --allow-host-port: host 127.0.0.1:PORT
+  std::vector<HostRule> profile_hosts;             // the profile's list (provider, registries)
+  std::vector<HostRule> user_hosts;                // --allow-host, network.allow_hosts
+  std::vector<uint16_t> host_ports;                // --allow-host-port: host 127.0.0.1:PORT
   std::optional<SocketAddress> upstream_resolver;  // nullopt: read_resolv_conf()
   bool allow_ipv6 = false;
   std::chrono::seconds min_ttl{30};
@@ -60,10 +60,10 @@ struct EgressPolicy {
 
 struct NameVerdict {
   bool allowed = false;
-  bool any_port = false;           // some matching rule names no port
-  std::vector<uint16_t> ports;     // ports named by matching rules
-  bool private_ok = false;         // an exact name the user listed matched
-  std::string rule;                // the deciding rule, for the log
+  bool any_port = false;        // some matching rule names no port
+  std::vector<uint16_t> ports;  // ports named by matching rules
+  bool private_ok = false;      // an exact name the user listed matched
+  std::string rule;             // the deciding rule, for the log
 };
 
 enum class Transport { kTcp, kUdp, kIcmp };
@@ -85,8 +85,8 @@ class EgressRules {
   // Opens `addresses` for what `verdict` allows, for `ttl` clamped to the
   // policy's range. Returns the clamped TTL. When the table is full the
   // address learned longest ago is forgotten.
-  uint32_t learn(const NameVerdict& verdict, std::span<const IpAddress> addresses,
-                 uint32_t ttl, Clock::time_point now);
+  uint32_t learn(const NameVerdict& verdict, std::span<const IpAddress> addresses, uint32_t ttl,
+                 Clock::time_point now);
 
   // `port` is ignored for ICMP.
   ConnectionVerdict check_connection(Transport transport, const IpAddress& dst, uint16_t port,

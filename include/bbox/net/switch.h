@@ -57,7 +57,7 @@ class NetworkSwitch {
                 std::unique_ptr<SlirpLoop> loop);
 
   std::filesystem::path socket_path_;
-  std::unique_ptr<AuditLog> audit_;   // outlives loop_, which writes to it
+  std::unique_ptr<AuditLog> audit_;  // outlives loop_, which writes to it
   std::unique_ptr<SlirpLoop> loop_;
 };
 

@@ -26,11 +26,11 @@ int sh(const std::string& cmd) { return std::system((cmd + " >/dev/null 2>&1").c
 
 // The guest's side: each check appends "name value" to /workspace/results.
 constexpr const char* kChecks = R"sh(
-r() { echo "$1 $2" >> /workspace/results; }
+r() { echo "$1 $2" >> /workspace/results; echo "net-vm: $(cut -d" " -f1 /proc/uptime)s $1 $2" >&2; }
 get() { timeout 10 wget -O /tmp/body "$1" 2>/tmp/err && cat /tmp/body || { grep -q refused /tmp/err && echo refused || echo "failed: $(head -c 200 /tmp/err | tr "\n" " ")"; }; }
 resolve() {
   for i in 1 2 3; do
-    nslookup "$1" > /tmp/ns 2>&1
+    nslookup -type=a "$1" > /tmp/ns 2>&1
     if grep -q NXDOMAIN /tmp/ns; then echo NXDOMAIN; return; fi
     a=$(sed -n 's/^Address: \([0-9.]*\)$/\1/p' /tmp/ns | tail -1)
     if [ -n "$a" ]; then echo "$a"; return; fi
@@ -57,8 +57,8 @@ class NetVm : public ::testing::Test {
     std::string pid = std::to_string(getpid());
     hosts_ = test::Netns::create("bbox-netvm-h" + pid).release();
     if (!hosts_) return;
-    for (const char* a : {"198.51.100.10", "198.51.100.20", "198.51.100.53", "10.99.0.5",
-                          "169.254.169.254"}) {
+    for (const char* a :
+         {"198.51.100.10", "198.51.100.20", "198.51.100.53", "10.99.0.5", "169.254.169.254"}) {
       hosts_->ip(std::string("addr add ") + a + "/32 dev lo");
     }
     test::run_in_netns(hosts_->fd(), [] {
@@ -69,11 +69,13 @@ class NetVm : public ::testing::Test {
            {"git.corp.test", {test::a_record("git.corp.test", 0x0a630005)}},
            {"git.wild.test", {test::a_record("git.wild.test", 0x0a630005)}}});
       servers_ = new std::vector<std::unique_ptr<test::TestHttpServer>>;
-      for (auto [addr, port, body] :
-           std::vector<std::tuple<const char*, uint16_t, const char*>>{
-               {"198.51.100.10", 80, "allowed"}, {"198.51.100.10", 8080, "other-port"},
-               {"198.51.100.20", 80, "forbidden"}, {"10.99.0.5", 80, "private"},
-               {"169.254.169.254", 80, "metadata"}, {"127.0.0.1", 8081, "host-port"},
+      for (auto [addr, port, body] : std::vector<std::tuple<const char*, uint16_t, const char*>>{
+               {"198.51.100.10", 80, "allowed"},
+               {"198.51.100.10", 8080, "other-port"},
+               {"198.51.100.20", 80, "forbidden"},
+               {"10.99.0.5", 80, "private"},
+               {"169.254.169.254", 80, "metadata"},
+               {"127.0.0.1", 8081, "host-port"},
                {"127.0.0.1", 8082, "host-loopback"}}) {
         servers_->push_back(std::make_unique<test::TestHttpServer>(addr, port, body));
       }
@@ -117,8 +119,7 @@ class NetVm : public ::testing::Test {
       spec.memory_mib = 256;
       spec.tmp_size_mib = 32;
       spec.tty = false;
-      spec.network = vm::GuestNetwork{session / "net.sock", kGuestIpCidr, kGuestGateway,
-                                      kGuestDns};
+      spec.network = vm::GuestNetwork{session / "net.sock", kGuestIpCidr, kGuestGateway, kGuestDns};
       spec.argv = {"sh", "-c", std::string(kChecks) + script};
       auto r = vm::run_vm(spec);
       if (!r) return void(b.error = r.error().message);
@@ -150,8 +151,7 @@ std::vector<std::unique_ptr<test::TestHttpServer>>* NetVm::servers_ = nullptr;
 TEST_F(NetVm, StandardProfileEnforcesNamesPortsPrivateRangesAndHostPorts) {
   EgressPolicy p;
   p.profile_hosts = {parse_host_rule("allowed.test:80").value()};
-  p.user_hosts = {parse_host_rule("*.wild.test").value(),
-                  parse_host_rule("git.corp.test").value()};
+  p.user_hosts = {parse_host_rule("*.wild.test").value(), parse_host_rule("git.corp.test").value()};
   p.host_ports = {8081};
   Boot b = boot(p, R"sh(
 r dns_allowed "$(resolve allowed.test)"
@@ -180,8 +180,9 @@ r metadata "$(get http://169.254.169.254/)"
   EXPECT_EQ(b.results, want);
   EXPECT_FALSE(resolver_->saw("forbidden.test"));
   EXPECT_TRUE(resolver_->saw("allowed.test"));
-  EXPECT_EQ(b.summary, "blocked 6: forbidden.test (DNS), 198.51.100.20:80, 198.51.100.10:8080, "
-                       "10.0.2.2:8082 (host), 10.99.0.5:80, 169.254.169.254:80");
+  EXPECT_EQ(b.summary,
+            "blocked 6: forbidden.test (DNS), 198.51.100.20:80, 198.51.100.10:8080, "
+            "10.0.2.2:8082 (host), 10.99.0.5:80, 169.254.169.254:80");
 }
 
 TEST_F(NetVm, PermissiveProfileStillKeepsMetadataAndHostLoopbackOut) {
@@ -194,8 +195,10 @@ r host_loopback "$(get http://10.0.2.2:8082/)"
 r private "$(get http://10.99.0.5/)"
 )sh");
   ASSERT_EQ(b.error, "");
-  std::map<std::string, std::string> want{{"public", "forbidden"}, {"metadata", "refused"},
-                                          {"host_loopback", "refused"}, {"private", "refused"}};
+  std::map<std::string, std::string> want{{"public", "forbidden"},
+                                          {"metadata", "refused"},
+                                          {"host_loopback", "refused"},
+                                          {"private", "refused"}};
   EXPECT_EQ(b.results, want);
   EXPECT_EQ(b.summary, "blocked 3: 169.254.169.254:80, 10.0.2.2:8082 (host), 10.99.0.5:80");
 }
