@@ -28,6 +28,9 @@ struct HttpRequest {
   // When set, the body goes here in chunks instead of into HttpResponse::body;
   // returning false aborts the transfer.
   std::function<bool(const char*, size_t)> sink;
+  // Asked after a failed attempt: true when retrying cannot help (the sink
+  // hit a full disk or a size cap).
+  std::function<bool()> permanent_failure;
   // Called with bytes received so far and the expected total (0: unknown).
   std::function<void(uint64_t, uint64_t)> progress;
 };

@@ -44,6 +44,7 @@ class RegistryClient {
     for (int attempt = 1; attempt <= options_.attempts; ++attempt) {
       r = get_authorised(request);
       if (auth_failed_) break;  // retrying cannot fix credentials
+      if (!r.ok() && request.permanent_failure && request.permanent_failure()) break;
       bool retry = !r.ok() || r->status == 429 || r->status >= 500;
       if (!retry || attempt == options_.attempts) break;
       double wait = backoff;
@@ -167,7 +168,7 @@ Result<std::string> fetch_manifest(RegistryClient& client, const std::string& re
 
 // Downloads one blob into the store through a temporary file, verified.
 Status fetch_blob(const Store& store, RegistryClient& client, const Descriptor& d,
-                  const std::string& label) {
+                  const std::string& label, uint64_t max_bytes) {
   if (store.has_blob(d.digest)) return ok_status();
   std::string tmp = (store.tmp_dir() / "blob-XXXXXX").string();
   UniqueFd fd(::mkostemp(tmp.data(), O_CLOEXEC));
@@ -175,9 +176,18 @@ Status fetch_blob(const Store& store, RegistryClient& client, const Descriptor& 
   LayerProgress progress(label, d.size);
   Sha256 hash;
   int write_errno = 0;
+  bool too_large = false;
 
+  // A blob is exactly as large as its descriptor says; a config blob of
+  // unstated size is capped. A server sending more is cut off.
+  uint64_t limit = d.size > 0 ? d.size : max_bytes;
+  uint64_t received = 0;
   HttpRequest request;
   request.sink = [&](const char* p, size_t n) {
+    if ((received += n) > limit) {
+      too_large = true;
+      return false;
+    }
     if (::write(fd.get(), p, n) != static_cast<ssize_t>(n)) {
       write_errno = errno ? errno : ENOSPC;
       return false;
@@ -185,9 +195,11 @@ Status fetch_blob(const Store& store, RegistryClient& client, const Descriptor& 
     hash.update(p, n);
     return true;
   };
+  request.permanent_failure = [&] { return write_errno != 0 || too_large; };
   request.progress = [&](uint64_t now, uint64_t total) {
     if (now == 0 && total == 0) {  // a retry starts over
       hash = Sha256();
+      received = 0;
       (void)!::ftruncate(fd.get(), 0);
       ::lseek(fd.get(), 0, SEEK_SET);
     }
@@ -198,6 +210,10 @@ Status fetch_blob(const Store& store, RegistryClient& client, const Descriptor& 
   if (!r) {
     ::unlink(tmp.c_str());
     if (write_errno != 0) return errno_error("store blob " + d.digest, write_errno);
+    if (too_large) {
+      return Error{"pull blob " + d.digest + ": the registry sent more than " +
+                   std::to_string(limit) + " bytes; refusing it"};
+    }
     return r.error();
   }
   std::string actual = hash.finish();
@@ -255,7 +271,8 @@ Result<std::string> pull_image(const Store& store, const RegistryRef& ref,
 
   Descriptor config = manifest->config;
   if (config.size > kMaxConfigBytes) return Error{"pull " + name + ": config blob too large"};
-  if (Status s = fetch_blob(store, client, config, "config " + config.digest.substr(7, 12));
+  if (Status s = fetch_blob(store, client, config, "config " + config.digest.substr(7, 12),
+                            kMaxConfigBytes);
       !s.ok()) {
     return s.error();
   }
@@ -263,7 +280,7 @@ Result<std::string> pull_image(const Store& store, const RegistryRef& ref,
   for (const auto& layer : manifest->layers) {
     std::string label = fmt::format("layer {}/{} {}", ++i, manifest->layers.size(),
                                     layer.digest.substr(7, 12));
-    if (Status s = fetch_blob(store, client, layer, label); !s.ok()) return s.error();
+    if (Status s = fetch_blob(store, client, layer, label, UINT64_MAX); !s.ok()) return s.error();
   }
   if (Status s = store.put_blob(*body, digest); !s.ok()) return s.error();
   return digest;
