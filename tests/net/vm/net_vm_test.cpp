@@ -27,7 +27,11 @@ int sh(const std::string& cmd) { return std::system((cmd + " >/dev/null 2>&1").c
 // The guest's side: each check appends "name value" to /workspace/results.
 constexpr const char* kChecks = R"sh(
 r() { echo "$1 $2" >> /workspace/results; echo "net-vm: $(cut -d" " -f1 /proc/uptime)s $1 $2" >&2; }
-get() { timeout 10 wget -O /tmp/body "$1" 2>/tmp/err && cat /tmp/body || { grep -q refused /tmp/err && echo refused || echo "failed: $(head -c 200 /tmp/err | tr "\n" " ")"; }; }
+get() {
+  if timeout 10 wget -O /tmp/body "$1" 2>/tmp/err; then cat /tmp/body; return; fi
+  if grep -q refused /tmp/err; then echo refused; return; fi
+  echo "failed: $(head -c 200 /tmp/err | tr '\n' ' ')"
+}
 resolve() {
   for i in 1 2 3; do
     nslookup -type=a "$1" > /tmp/ns 2>&1
