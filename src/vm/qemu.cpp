@@ -29,12 +29,21 @@ std::string param(const char* name, const std::string& value) {
 void add_machine(std::vector<std::string>& a, const VmSpec& spec, Accel accel) {
   // ACPI stays on: the cloud kernel finds virtio-mmio devices only through
   // ACPI (it lacks CONFIG_VIRTIO_MMIO_CMDLINE_DEVICES).
-  add(a, {"-M", "microvm,x-option-roms=off,isa-serial=on,rtc=on,memory-backend=mem", "-object",
-          fmt::format("memory-backend-memfd,id=mem,size={}M,share=on", spec.memory_mib), "-m",
-          fmt::format("{}M", spec.memory_mib), "-smp", std::to_string(spec.cpus), "-nodefaults",
-          "-no-user-config", "-no-reboot", "-display", "none",
-          // vhost-user devices refuse virtio-mmio's legacy mode.
-          "-global", "virtio-mmio.force-legacy=false"});
+  // One option and its value per line.
+  // clang-format off
+  add(a, {
+      "-M", "microvm,x-option-roms=off,isa-serial=on,rtc=on,memory-backend=mem",
+      "-object", fmt::format("memory-backend-memfd,id=mem,size={}M,share=on", spec.memory_mib),
+      "-m", fmt::format("{}M", spec.memory_mib),
+      "-smp", std::to_string(spec.cpus),
+      "-nodefaults", "-no-user-config", "-no-reboot",
+      "-display", "none",
+      // QEMU parses what the guest sends: a seccomp filter keeps it from
+      // spawning programs, raising privileges or using obsolete calls.
+      "-sandbox", "on,obsolete=deny,elevateprivileges=deny,spawn=deny,resourcecontrol=deny",
+      // vhost-user devices refuse virtio-mmio's legacy mode.
+      "-global", "virtio-mmio.force-legacy=false"});
+  // clang-format on
   if (accel == Accel::kKvm) {
     add(a, {"-accel", "kvm", "-cpu", "host"});
   } else {

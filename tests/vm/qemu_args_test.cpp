@@ -69,6 +69,13 @@ TEST(QemuArgs, MemoryCpusAndSharedBackendFollowTheSpec) {
   EXPECT_TRUE(has_pair(a, "-global", "virtio-mmio.force-legacy=false"));
 }
 
+TEST(QemuArgs, RunsUnderASeccompSandbox) {
+  VmSpec s = spec_with_secret();
+  auto a = qemu_args(s, launch_for(s, Accel::kTcg));
+  EXPECT_TRUE(has_pair(a, "-sandbox",
+                       "on,obsolete=deny,elevateprivileges=deny,spawn=deny,resourcecontrol=deny"));
+}
+
 TEST(QemuArgs, CommasInPathsAreDoubledForQemusOptionParser) {
   VmSpec s = spec_with_secret();
   auto a = qemu_args(s, launch_for(s, Accel::kTcg));
