@@ -41,7 +41,8 @@ void list(Context& ctx) {
   std::string out = fmt::format("{:<28} {:>7} {:<10} {}\n", "SESSION", "CHANGES", "AGE",
                                 "WORKSPACE");
   for (const auto& s : *sessions) {
-    out += fmt::format("{:<28} {:>7} {:<10} {}\n", s.id, s.pending_changes, age(s.created),
+    std::string changes = s.in_use ? "in use" : std::to_string(s.pending_changes);
+    out += fmt::format("{:<28} {:>7} {:<10} {}\n", s.id, changes, age(s.created),
                        ui::printable(s.workspace.string()));
   }
   std::fputs(out.c_str(), stdout);

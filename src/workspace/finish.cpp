@@ -100,7 +100,7 @@ Result<int> finish_session(const SessionDir& session, const FinishOptions& opts)
                git == 1 ? "" : "s", ui::quoted(session.id));
       return exit_code::kOk;
     }
-    if (auto st = remove_session(session.id); !st) return st.error();
+    if (auto st = remove_session_dir(session); !st) return st.error();
     return exit_code::kOk;
   }
 
@@ -122,7 +122,7 @@ Result<int> finish_session(const SessionDir& session, const FinishOptions& opts)
   pending += report.skipped.size() - report.settled_skips;
   print_summary(report, pending, session.id);
   if (pending > 0) return exit_code::kPendingReview;
-  if (auto st = remove_session(session.id); !st) return st.error();
+  if (auto st = remove_session_dir(session); !st) return st.error();
   return exit_code::kOk;
 }
 
@@ -132,12 +132,17 @@ Result<std::vector<SessionInfo>> list_sessions() {
   if (!fs::exists(paths::sessions_dir(), ec)) return out;
   for (const auto& e : fs::directory_iterator(paths::sessions_dir(), ec)) {
     std::string id = e.path().filename().string();
-    auto s = open_session(id);
-    if (!s) continue;
-    auto meta = read_meta(s->dir);
+    auto meta = read_meta(e.path());
     if (!meta) continue;
     SessionInfo info{id, meta->workspace, meta->state, meta->created};
-    if (auto loaded = load(*s); loaded) {
+    auto s = open_session(id);
+    info.in_use = !s;
+    if (s) {
+      auto loaded = load(*s);
+      if (!loaded) {
+        out.push_back(std::move(info));
+        continue;
+      }
       auto set = compute_changes(loaded->trees, loaded->manifest, loaded->meta, false);
       if (set) info.pending_changes = set->changes.size();
     }

@@ -1,6 +1,7 @@
 // Session directories under paths::sessions_dir(): creation, opening,
 // listing and removal.
 #include <fcntl.h>
+#include <sys/file.h>
 #include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -57,6 +58,23 @@ bool valid_id(const std::string& id) {
     if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '_') return false;
   }
   return true;
+}
+
+// Opens (creating) dir/lock and takes an exclusive flock without waiting.
+Result<std::shared_ptr<UniqueFd>> take_lock(const fs::path& dir, const std::string& id) {
+  auto fd = std::make_shared<UniqueFd>(
+      ::open((dir / "lock").c_str(), O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600));
+  if (!fd->valid()) return errno_error("lock session '" + id + "'", errno);
+  // Safety: flock is advisory and released by the kernel when the fd closes,
+  // also when bbox dies, so a crashed session never stays locked.
+  if (::flock(fd->get(), LOCK_EX | LOCK_NB) != 0) {
+    if (errno == EWOULDBLOCK) {
+      return Error{"open session '" + id + "': in use by another bbox (still running, or in "
+                   "review elsewhere)"};
+    }
+    return errno_error("lock session '" + id + "'", errno);
+  }
+  return fd;
 }
 
 }  // namespace
@@ -130,6 +148,9 @@ Result<SessionDir> create_session(const fs::path& workspace) {
   }
   if (s.id.empty()) return Error{"create session: no free session id"};
   s.snapshot = s.dir / "snapshot";
+  auto lock = take_lock(s.dir, s.id);
+  if (!lock) return lock.error();
+  s.lock = *lock;
   SessionMeta meta;
   meta.workspace = ws;
   meta.created = static_cast<int64_t>(std::time(nullptr));
@@ -147,12 +168,21 @@ Result<SessionDir> open_session(const std::string& id) {
   if (!S_ISDIR(st.st_mode) || st.st_uid != ::geteuid()) {
     return Error{"open session '" + id + "': not a directory owned by you"};
   }
+  auto lock = take_lock(s.dir, id);
+  if (!lock) return lock.error();
+  s.lock = *lock;
   return s;
 }
 
 Status remove_session(const std::string& id) {
   auto s = open_session(id);
   if (!s) return s.error();
+  return remove_session_dir(*s);
+}
+
+Status remove_session_dir(const SessionDir& session) {
+  const SessionDir* s = &session;
+  const std::string& id = session.id;
   std::error_code ec;
   // Make read-only directories in the snapshot removable first.
   for (auto it = fs::recursive_directory_iterator(s->dir, ec);

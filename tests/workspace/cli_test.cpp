@@ -28,6 +28,7 @@ class Cli : public testing::SessionTest {
 TEST_F(Cli, KillNineDuringFlushThenReviewCompletesIt) {
   for (int i = 0; i < 6; ++i) write_file(ws / ("f" + std::to_string(i)), "old\n");
   auto s = snapshot();
+  s.lock.reset();  // let the driver take the session
   for (int i = 0; i < 6; ++i) write_file(s.snapshot / ("f" + std::to_string(i)), "new\n");
 
   int status = 0;
@@ -53,9 +54,26 @@ TEST_F(Cli, KillNineDuringFlushThenReviewCompletesIt) {
   EXPECT_EQ(run("ls -A " + shell_quote(ws.string()) + " | grep -c bbox"), "0\n");
 }
 
+TEST_F(Cli, ASessionInUseCannotBeReviewedOrRemoved) {
+  write_file(ws / "a", "a");
+  auto s = snapshot();
+  int status = 0;
+  EXPECT_EQ(driver("review " + s.id, &status),
+            "bbox: error: open session '" + s.id + "': in use by another bbox (still running, "
+            "or in review elsewhere)\n");
+  EXPECT_EQ(status, exit_code::kError);
+  std::string listing = driver("sessions", &status);
+  std::string row = listing.substr(listing.find(s.id));
+  EXPECT_EQ(row.substr(0, row.find(" ago")), s.id + "         in use 0s") << listing;
+  s.lock.reset();
+  EXPECT_EQ(driver("sessions rm " + s.id, &status),
+            "bbox: info: removed session '" + s.id + "'; its changes were discarded\n");
+}
+
 TEST_F(Cli, SessionsRmDiscardsAndUnknownSessionsAreClearErrors) {
   write_file(ws / "a", "a");
   auto s = snapshot();
+  s.lock.reset();  // let the driver take the session
   write_file(s.snapshot / "a", "b");
   int status = 0;
   EXPECT_EQ(driver("sessions rm " + s.id, &status),
@@ -102,6 +120,7 @@ TEST_F(Cli, InteractiveReviewInTmuxPerFileAndSplitHunks) {
   write_file(ws / "a.txt", base);
   write_file(ws / "c.txt", "remove me\n");
   auto s = snapshot();
+  s.lock.reset();  // let the driver take the session
   std::string changed = base;
   changed.replace(changed.find("line3\n"), 6, "LINE3\n");
   changed.replace(changed.find("line8\n"), 6, "LINE8\n");
@@ -142,6 +161,7 @@ TEST_F(Cli, QuittingReviewKeepsTheSessionForLater) {
   if (std::system("command -v tmux >/dev/null") != 0) GTEST_SKIP() << "tmux is not installed";
   write_file(ws / "a.txt", "a\n");
   auto s = snapshot();
+  s.lock.reset();  // let the driver take the session
   write_file(s.snapshot / "a.txt", "b\n");
   write_file(s.snapshot / "z.txt", "z\n");
   fs::path done = tmp.path() / "exit";
@@ -171,6 +191,7 @@ TEST_F(Cli, LongDiffsGoThroughThePager) {
   }
   write_file(ws / "a.txt", "x\n");
   auto s = snapshot();
+  s.lock.reset();  // let the driver take the session
   std::string many;
   for (int i = 0; i < 200; ++i) many += "line " + std::to_string(i) + "\n";
   write_file(s.snapshot / "a.txt", many);

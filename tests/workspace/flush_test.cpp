@@ -170,6 +170,8 @@ TEST_F(Flush, DefaultPolicyHoldsBackHooksAndKeepsTheSession) {
   EXPECT_NE(messages.find("applying 'Makefile' (modified): a build or CI file"), std::string::npos);
   ASSERT_TRUE(fs::exists(s.dir));
 
+  EXPECT_FALSE(open_session(s.id).ok()) << "still held by this process";
+  s.lock.reset();
   auto reopened = open_session(s.id);
   ASSERT_TRUE(reopened.ok());
   FinishOptions yes;

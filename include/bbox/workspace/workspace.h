@@ -18,11 +18,13 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "bbox/common/result.h"
+#include "bbox/common/unique_fd.h"
 
 namespace bbox::workspace {
 
@@ -30,6 +32,10 @@ struct SessionDir {
   std::string id;
   std::filesystem::path dir;       // paths::sessions_dir()/<id>
   std::filesystem::path snapshot;  // dir/"snapshot": the VM's /workspace
+  // An exclusive flock on dir/lock, held while any copy of this SessionDir
+  // lives: `bbox review` cannot touch a session that is still running or
+  // being reviewed elsewhere. Reset it to let another process in.
+  std::shared_ptr<UniqueFd> lock;
 };
 
 // Creates paths::sessions_dir()/<id> (mode 0700, owned by the caller) and
@@ -69,7 +75,8 @@ struct FinishOptions {
 Result<int> finish_session(const SessionDir& session, const FinishOptions& opts);
 
 // Opens an existing session for `bbox review SESSION`. Checks that the
-// directory belongs to the caller and is not a symlink.
+// directory belongs to the caller and is not a symlink, and takes its lock
+// (an error when another bbox holds it).
 Result<SessionDir> open_session(const std::string& id);
 
 struct SessionInfo {
@@ -78,6 +85,7 @@ struct SessionInfo {
   std::string state;       // "snapshotting", "ready", "flushing"
   int64_t created = 0;     // unix seconds
   size_t pending_changes = 0;
+  bool in_use = false;     // another bbox holds the session (running or in review)
 };
 
 // Every session directory of the caller, oldest first, with the number of
@@ -86,5 +94,7 @@ Result<std::vector<SessionInfo>> list_sessions();
 
 // Discards a session: removes its directory without applying anything.
 Status remove_session(const std::string& id);
+// Removes the directory of a session the caller holds.
+Status remove_session_dir(const SessionDir& session);
 
 }  // namespace bbox::workspace
