@@ -36,6 +36,8 @@ SlirpConfig slirp_config(const EgressPolicy& policy) {
   c.in6_enabled = policy.allow_ipv6;
   inet_pton(AF_INET6, "fec0::", &c.vprefix_addr6);
   c.vprefix_len = 64;
+  c.if_mtu = kGuestMtu;  // TCP still follows the MSS the guest announces
+  c.if_mru = kGuestMtu;
   inet_pton(AF_INET6, "fec0::2", &c.vhost6);
   inet_pton(AF_INET6, "fec0::3", &c.vnameserver6);
   c.vdhcp_start = v4(kGuestIp);

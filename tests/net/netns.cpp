@@ -47,7 +47,7 @@ Netns::~Netns() {
 bool Netns::ip(const std::string& args) const { return sh("ip -n " + name_ + " " + args); }
 
 std::unique_ptr<TapGuest> TapGuest::create(const Netns& guest,
-                                           const std::filesystem::path& switch_socket) {
+                                           const std::filesystem::path& switch_socket, int mtu) {
   std::unique_ptr<TapGuest> tap(new TapGuest);
   run_in_netns(guest.fd(), [&] {
     tap->tap_.reset(::open("/dev/net/tun", O_RDWR | O_CLOEXEC));
@@ -59,7 +59,8 @@ std::unique_ptr<TapGuest> TapGuest::create(const Netns& guest,
     if (!tap->tap_ || ioctl(tap->tap_.get(), TUNSETIFF, &ifr) != 0) tap->tap_.reset();
   });
   if (!tap->tap_ || !guest.ip("addr add 10.0.2.15/24 dev bbtap0") ||
-      !guest.ip("link set bbtap0 up") || !guest.ip("route add default via 10.0.2.2")) {
+      !guest.ip("link set bbtap0 mtu " + std::to_string(mtu)) || !guest.ip("link set bbtap0 up") ||
+      !guest.ip("route add default via 10.0.2.2")) {
     return nullptr;
   }
   tap->sock_.reset(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));

@@ -34,12 +34,13 @@ class Netns {
 std::string netns_unavailable_reason();
 
 // A TAP device in `guest` configured as the VM's eth0 would be (10.0.2.15/24,
-// default route via 10.0.2.2), with a thread pumping its frames to and from
+// default route via 10.0.2.2, the given MTU), with a thread pumping its frames to and from
 // the switch socket in QEMU's stream format.
 class TapGuest {
  public:
   static std::unique_ptr<TapGuest> create(const Netns& guest,
-                                          const std::filesystem::path& switch_socket);
+                                          const std::filesystem::path& switch_socket,
+                                          int mtu = 1500);
   ~TapGuest();
 
  private:
