@@ -49,11 +49,18 @@ int find_port_once() {
     if (read_small("/sys/class/virtio-ports/" + name + "/name") != proto::kControlPortName) {
       continue;
     }
-    fd = ::open(("/dev/" + name).c_str(), O_RDWR | O_CLOEXEC | O_NOCTTY);
+    // Non-blocking: see write_all in log.cpp for why writes must not block.
+    fd = ::open(("/dev/" + name).c_str(), O_RDWR | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
     break;
   }
   ::closedir(d);
   return fd;
+}
+
+[[noreturn]] void host_gone() {
+  set_control_fd(-1);  // nobody to tell but the console
+  log("the host closed the control port; powering off");
+  power_off();
 }
 
 class Server {
@@ -182,10 +189,7 @@ void Server::read_control() {
   char buf[64 * 1024];
   ssize_t n = ::read(control_, buf, sizeof buf);
   if (n < 0 && (errno == EAGAIN || errno == EINTR)) return;
-  if (n <= 0) {
-    log("the host closed the control port; powering off");
-    power_off();
-  }
+  if (n <= 0) host_gone();
   reader_.feed(buf, static_cast<size_t>(n));
   while (auto f = reader_.next()) handle_frame(*f);
   if (reader_.failed()) fatal("protocol error on the control port (oversized frame)");
@@ -285,10 +289,8 @@ void Server::run() {
     }
     if (fds[0].revents & POLLIN)
       read_control();
-    else if (fds[0].revents & (POLLHUP | POLLERR)) {
-      log("the host closed the control port; powering off");
-      power_off();
-    }
+    else if (fds[0].revents & (POLLHUP | POLLERR))
+      host_gone();
     finish_commands();
     if (power_off_at_ >= 0 && now_ms() >= power_off_at_) power_off();
   }

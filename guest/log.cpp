@@ -1,5 +1,6 @@
 #include "log.h"
 
+#include <poll.h>
 #include <sys/reboot.h>
 #include <time.h>
 #include <unistd.h>
@@ -14,10 +15,20 @@ namespace {
 
 int g_control_fd = -1;
 
+// Writes everything to `fd`. For the control port (non-blocking) it waits
+// while the host is slow to read, and gives up once the host is gone: a
+// virtio-serial write with no host connected would block forever, and the
+// port then polls as POLLHUP.
 bool write_all(int fd, const char* data, size_t n) {
   while (n > 0) {
     ssize_t w = ::write(fd, data, n);
     if (w < 0 && errno == EINTR) continue;
+    if (w < 0 && errno == EAGAIN) {
+      pollfd p{fd, POLLOUT, 0};
+      if (::poll(&p, 1, -1) < 0 && errno != EINTR) return false;
+      if ((p.revents & POLLOUT) == 0 && (p.revents & (POLLHUP | POLLERR)) != 0) return false;
+      continue;
+    }
     if (w <= 0) return false;
     data += w;
     n -= static_cast<size_t>(w);

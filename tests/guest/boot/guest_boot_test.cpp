@@ -132,7 +132,7 @@ TEST_F(GuestBoot, SetsUpSandboxUserHostnameNetworkAndHardening) {
                      "/proc/sys/kernel/dmesg_restrict "
                      "/proc/sys/kernel/unprivileged_bpf_disabled "
                      "/proc/sys/kernel/modules_disabled "
-                                    "/proc/sys/fs/protected_symlinks; "
+                     "/proc/sys/fs/protected_symlinks; "
                      "touch /bin/x && echo root-writable"},
                     "", 0);
   EXPECT_EQ(sys.out,
@@ -182,11 +182,16 @@ TEST_F(GuestBoot, BootsFromAnErofsRootImage) {
   EXPECT_TRUE(vm.wait_exit(60));
 }
 
-TEST_F(GuestBoot, ReportsOutOfMemoryKills) {
+TEST_F(GuestBoot, ReportsOutOfMemoryKillsAndPowersOffWhenTheHostGoes) {
   GuestVm vm(vm_dir_, *image_);
   ASSERT_TRUE(vm.ready());
+  proto::ExecRequest session;
+  session.argv = {"sleep", "1000"};
+  session.cwd = "/";
+  vm.send(proto::Type::kExec, 1, proto::encode(session));
+
   // tail keeps the whole of a file without newlines in memory.
-  auto r = vm.run(1, {"tail", "/dev/zero"});
+  auto r = vm.run(2, {"tail", "/dev/zero"});
   ASSERT_TRUE(r.got_exit) << vm.console();
   EXPECT_TRUE(r.exit.signaled);
   EXPECT_EQ(r.exit.code, 9);
@@ -196,6 +201,12 @@ TEST_F(GuestBoot, ReportsOutOfMemoryKills) {
   bool logged = false;
   for (const auto& l : vm.logs) logged |= l.rfind("out of memory: ", 0) == 0;
   EXPECT_TRUE(logged);
+
+  // The session survives; when bbox's end of the port goes away, so does the VM.
+  auto still = vm.run(3, {"true"});
+  EXPECT_EQ(still.exit.code, 0);
+  vm.disconnect();
+  EXPECT_TRUE(vm.wait_exit(60)) << vm.console();
 }
 
 TEST_F(GuestBoot, TerminalCommandSeesItsWindowSize) {

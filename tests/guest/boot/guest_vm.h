@@ -54,6 +54,8 @@ class GuestVm {
 
   // Waits for QEMU to exit on its own; false after `seconds`.
   bool wait_exit(int seconds);
+  // Closes the test's end of the control socket.
+  void disconnect() { sock_.reset(); }
   void send(proto::Type type, uint32_t channel, const std::string& payload);
   std::string console() const;
   std::vector<std::string> logs;  // kLog frames seen
