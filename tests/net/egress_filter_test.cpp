@@ -372,3 +372,26 @@ TEST(EgressFilterDns, LocalAnswerWithADifferentIdGoesAtOnce) {
 
 }  // namespace
 }  // namespace bbox::net
+
+namespace bbox::net {
+namespace {
+
+TEST(EgressFilterDns, CnameOutsideTheListOpensOnlyItsOwnChain) {
+  Harness h(standard());
+  h.query("allowed.test");
+  h.answer({{"allowed.test", kDnsCname, kDnsClassIn, 60, {}, "cdn.elsewhere.example"},
+            a("cdn.elsewhere.example", 0xc6336463),
+            a("unrelated.example", kForbiddenIp)});
+  auto reply = h.last_dns_reply();
+  ASSERT_EQ(reply.answers.size(), 2u);
+  EXPECT_EQ(reply.answers[0].target, "cdn.elsewhere.example");
+  EXPECT_EQ(reply.answers[1].address->v4_value(), 0xc6336463u);
+  EXPECT_TRUE(h.send(test::tcp4_frame(kGuestIp, 0xc6336463, 40000, 80, kTcpSyn)));
+  EXPECT_FALSE(h.send(test::tcp4_frame(kGuestIp, kForbiddenIp, 40001, 80, kTcpSyn)));
+  // The CNAME target itself is no allowed name.
+  h.query("cdn.elsewhere.example");
+  EXPECT_EQ(h.last_dns_reply().rcode(), kRcodeNxDomain);
+}
+
+}  // namespace
+}  // namespace bbox::net
