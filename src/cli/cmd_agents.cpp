@@ -120,8 +120,9 @@ void add_agents_commands(CLI::App& app, Context& ctx) {
 
   for (const char* verb : {"add", "init", "import", "export"}) {
     auto* cmd = agents->add_subcommand(verb, std::string("Not yet available: agents ") + verb);
-    cmd->allow_extras();
-    cmd->callback([&ctx, verb] {
+    auto rest = std::make_shared<std::vector<std::string>>();
+    cmd->add_option("args", *rest, "Arguments");
+    cmd->callback([&ctx, verb, rest] {  // rest owns the option's storage
       ctx.fail(exit_code::kNotBuilt, fmt::format("bbox agents {} is not yet available in this "
                                                  "build: declare agents under 'agents:' in the "
                                                  "global config", verb));

@@ -267,7 +267,7 @@ TEST(Cli, DoctorNamesTheDebianPackageOfWhatIsMissing) {
 
 TEST(Cli, NotBuiltCommandsSaySoAndExitThree) {
   Bbox b;
-  Outcome r = b.run({"attach"});
+  Outcome r = b.run({"attach", "some-session"});
   EXPECT_EQ(r.exit_code, 3);
   EXPECT_EQ(r.err, "bbox: error: bbox attach is not yet available in this build\n");
   EXPECT_EQ(b.run({"agents", "add", "x"}).exit_code, 3);
