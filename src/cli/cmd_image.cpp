@@ -116,7 +116,10 @@ void remove(Context& ctx, const std::vector<std::string>& names) {
   for (const auto& name : names) {
     auto removed = store.remove(name);
     auto canonical = image::canonical_reference(name);
-    if (!removed && canonical.ok() && *canonical != name) removed = store.remove(*canonical);
+    if (!removed && canonical.ok() && *canonical != name) {
+      auto again = store.remove(*canonical);
+      if (again) removed = std::move(again);
+    }
     if (!removed) {
       ui::error("{}", removed.error().message);
       ctx.exit_code = exit_code::kError;

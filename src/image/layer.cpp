@@ -51,8 +51,19 @@ class LayerWriter {
 
     std::string rel = join(*comps, comps->size());
     written_.insert(rel);
-    Status s = write_entry(parent->get(), name, e, path);
-    return s;
+    current_ = *comps;
+    return write_entry(parent->get(), name, e, path);
+  }
+
+  // Entries written into a directory change its mtime: set directories'
+  // times again once the layer is complete, deepest first.
+  void restore_directory_times() {
+    for (auto it = dir_times_.rbegin(); it != dir_times_.rend(); ++it) {
+      auto parent = open_parent(root_, it->first);
+      if (!parent) continue;
+      timespec t[2] = {{it->second, 0}, {it->second, 0}};
+      ::utimensat(parent->get(), it->first.back().c_str(), t, AT_SYMLINK_NOFOLLOW);
+    }
   }
 
  private:
@@ -97,6 +108,7 @@ class LayerWriter {
     }
     UniqueFd fd(::openat(dirfd, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
     if (!fd) return errno_error("open " + name, errno);
+    dir_times_.emplace_back(current_, archive_entry_mtime(e));
     return set_attributes(fd.get(), e, name);
   }
 
@@ -198,6 +210,8 @@ class LayerWriter {
   const UnpackLimits& limits_;
   UnpackStats& stats_;
   std::unordered_set<std::string> written_;
+  std::vector<std::string> current_;  // components of the entry being written
+  std::vector<std::pair<std::vector<std::string>, time_t>> dir_times_;
 };
 
 ArchivePtr open_layer() {
@@ -224,7 +238,10 @@ Status apply_layer(const fs::path& root, const fs::path& layer, const std::strin
   for (;;) {
     archive_entry* e = nullptr;
     int r = archive_read_next_header(a.get(), &e);
-    if (r == ARCHIVE_EOF) return ok_status();
+    if (r == ARCHIVE_EOF) {
+      writer.restore_directory_times();
+      return ok_status();
+    }
     if (r < ARCHIVE_WARN) {
       std::string why = archive_error_string(a.get()) ? archive_error_string(a.get()) : "bad tar";
       return Error{context + ": not a valid tar layer (" + why + ")"};

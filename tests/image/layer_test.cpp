@@ -44,7 +44,8 @@ TEST_F(LayerTest, WritesFilesLinksAndModesAsTheHeadersSay) {
   Status s = apply({{"usr/bin/tool", 'f', "tool\n", "", 04755},
                     {"usr/bin/alias", 'l', "", "tool"},
                     {"usr/bin/hard", 'h', "", "usr/bin/tool"},
-                    {"secret", 'd', "", "", 0700}});
+                    {"secret", 'd', "", "", 0700},
+                    {"secret/key", 'f', "k", "", 0600}});
   ASSERT_TRUE(s.ok()) << s.error().message;
 
   struct stat st;
@@ -54,6 +55,8 @@ TEST_F(LayerTest, WritesFilesLinksAndModesAsTheHeadersSay) {
   EXPECT_EQ(fs::read_symlink(root() / "usr/bin/alias"), "tool");
   EXPECT_EQ(fs::status(root() / "secret").permissions(), fs::perms::owner_all);
   EXPECT_EQ(read_file(root() / "usr/bin/hard"), "tool\n");
+  ASSERT_EQ(::stat((root() / "secret").c_str(), &st), 0);
+  EXPECT_EQ(st.st_mtime, 1700000000);  // as the header says, though an entry was added after
 }
 
 TEST_F(LayerTest, SetsOwnersFromTheHeaders) {
