@@ -120,6 +120,11 @@ bool EgressFilter::to_outside(const ParsedFrame& f, Clock::time_point now) {
     refuse(f);
     return false;
   }
+  if (v.allowed && f.udp && !admit_udp_flow(f.udp->src_port, now)) {
+    audit_.malformed("UDP flood: too many source ports in use");
+    refuse(f);
+    return false;
+  }
   if (v.allowed) {
     if (f.tcp) audit_.allowed("allow " + describe(f) + " (" + v.reason + ")");
     return true;
@@ -135,6 +140,19 @@ bool EgressFilter::take_syn_token(Clock::time_point now) {
   if (dt.count() > 0) syn_tokens_ = std::min(kSynBurst, syn_tokens_ + dt.count() * kSynPerSecond);
   if (syn_tokens_ < 1) return false;
   syn_tokens_ -= 1;
+  return true;
+}
+
+bool EgressFilter::admit_udp_flow(uint16_t src_port, Clock::time_point now) {
+  if (auto it = udp_flows_.find(src_port); it != udp_flows_.end()) {
+    it->second = now;
+    return true;
+  }
+  if (udp_flows_.size() >= kMaxUdpFlows) {
+    std::erase_if(udp_flows_, [&](const auto& e) { return now - e.second > kUdpFlowLife; });
+    if (udp_flows_.size() >= kMaxUdpFlows) return false;
+  }
+  udp_flows_.emplace(src_port, now);
   return true;
 }
 

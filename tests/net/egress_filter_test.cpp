@@ -395,3 +395,32 @@ TEST(EgressFilterDns, CnameOutsideTheListOpensOnlyItsOwnChain) {
 
 }  // namespace
 }  // namespace bbox::net
+
+namespace bbox::net {
+namespace {
+
+TEST(EgressFilterFlood, UdpSourcePortsAreCappedUntilOldFlowsExpire) {
+  EgressPolicy p;
+  p.profile = Profile::kPermissive;
+  std::vector<std::vector<uint8_t>> out;
+  AuditLog audit(nullptr);
+  EgressFilter filter(p, audit, {[&](std::vector<uint8_t> f) { out.push_back(f); }, nullptr});
+  auto now = EgressFilter::Clock::now();
+  auto datagram = [](int port) {
+    return test::udp4_frame(kGuestIp, 0xc633640a, static_cast<uint16_t>(port), 443, {1});
+  };
+  int passed = 0;
+  for (int i = 0; i < 300; ++i) {
+    auto d = datagram(20000 + i);
+    passed += filter.from_guest(d, now) ? 1 : 0;
+  }
+  EXPECT_EQ(passed, static_cast<int>(EgressFilter::kMaxUdpFlows));
+  auto known = datagram(20000);
+  EXPECT_TRUE(filter.from_guest(known, now + std::chrono::seconds(1)));
+  auto fresh = datagram(30000);
+  EXPECT_FALSE(filter.from_guest(fresh, now + std::chrono::seconds(1)));
+  EXPECT_TRUE(filter.from_guest(fresh, now + std::chrono::seconds(250)));
+}
+
+}  // namespace
+}  // namespace bbox::net

@@ -9,6 +9,7 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <set>
@@ -84,13 +85,19 @@ class EgressFilter {
   // guest flooding SYNs cannot exhaust bbox's file descriptors.
   double syn_tokens_ = kSynBurst;
   Clock::time_point syn_refilled_{};
+  // Guest UDP source ports seen lately: libslirp keeps a host socket for
+  // each for kUdpFlowLife, so their number is capped too.
+  std::map<uint16_t, Clock::time_point> udp_flows_;
 
  public:
   static constexpr double kSynPerSecond = 200;
   static constexpr double kSynBurst = 1000;
+  static constexpr size_t kMaxUdpFlows = 256;
+  static constexpr std::chrono::seconds kUdpFlowLife{240};  // libslirp's UDP socket expiry
 
  private:
   bool take_syn_token(Clock::time_point now);
+  bool admit_udp_flow(uint16_t src_port, Clock::time_point now);
 };
 
 }  // namespace bbox::net
