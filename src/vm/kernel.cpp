@@ -13,6 +13,8 @@
 #include <stdlib.h>
 #include <sys/file.h>
 
+#include <algorithm>
+#include <cctype>
 #include <fstream>
 
 #include "bbox/common/message.h"
@@ -65,6 +67,30 @@ Result<Kernel> load_cached(const fs::path& dir, const std::string& version) {
   return k;
 }
 
+// Orders release names with runs of digits compared as numbers, so that
+// "6.1.0-57-cloud-amd64" is newer than "6.1.0-9-cloud-amd64".
+bool older_release(const std::string& a, const std::string& b) {
+  size_t i = 0, j = 0;
+  while (i < a.size() && j < b.size()) {
+    if (std::isdigit(static_cast<unsigned char>(a[i])) &&
+        std::isdigit(static_cast<unsigned char>(b[j]))) {
+      size_t ei = a.find_first_not_of("0123456789", i), ej = b.find_first_not_of("0123456789", j);
+      std::string na = a.substr(i, ei - i), nb = b.substr(j, ej - j);
+      na.erase(0, std::min(na.find_first_not_of('0'), na.size()));
+      nb.erase(0, std::min(nb.find_first_not_of('0'), nb.size()));
+      if (na.size() != nb.size()) return na.size() < nb.size();
+      if (na != nb) return na < nb;
+      i = ei == std::string::npos ? a.size() : ei;
+      j = ej == std::string::npos ? b.size() : ej;
+      continue;
+    }
+    if (a[i] != b[j]) return a[i] < b[j];
+    ++i;
+    ++j;
+  }
+  return a.size() - i < b.size() - j;
+}
+
 // The newest release already in the cache, for when apt cannot be asked.
 std::optional<std::string> newest_cached(const fs::path& root) {
   std::optional<std::string> best;
@@ -72,7 +98,7 @@ std::optional<std::string> newest_cached(const fs::path& root) {
   for (const auto& e : fs::directory_iterator(root, ec)) {
     std::string name = e.path().filename().string();
     if (name.empty() || name[0] == '.' || !fs::exists(e.path() / "modules.load")) continue;
-    if (!best || name > *best) best = name;  // TODO: compare as Debian versions
+    if (!best || older_release(*best, name)) best = name;
   }
   return best;
 }

@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 
 #include <filesystem>
+#include <fstream>
 
 #include "bbox/vm/initramfs.h"
 #include "bbox/vm/kernel.h"
@@ -97,6 +98,23 @@ TEST_F(PrivateCache, WithoutAptSaysToPassAKernel) {
             "find the guest kernel: run 'apt-cache': No such file or directory; install "
             "Debian's apt, or pass --kernel PATH with a kernel whose virtio drivers "
             "(virtio_mmio, virtio_blk, virtio_console, virtiofs, overlay) are built in");
+}
+
+TEST_F(PrivateCache, WithoutAptUsesTheNewestCachedKernel) {
+  for (const char* v : {"6.1.0-9-cloud-amd64", "6.1.0-57-cloud-amd64", "6.1.0-10-cloud-amd64"}) {
+    fs::path d = dir_ / "broodbox/kernel" / v;
+    fs::create_directories(d / "modules");
+    std::ofstream(d / "vmlinuz") << "x";
+    std::ofstream(d / "modules.load") << "virtio.ko\n";
+  }
+  std::string old_path = std::getenv("PATH");
+  ::setenv("PATH", "/nonexistent", 1);
+  auto k = ensure_kernel(std::nullopt);
+  ::setenv("PATH", old_path.c_str(), 1);
+  ASSERT_TRUE(k.ok()) << k.error().message;
+  EXPECT_EQ(k->version, "6.1.0-57-cloud-amd64");
+  EXPECT_EQ(k->modules,
+            std::vector<fs::path>{dir_ / "broodbox/kernel/6.1.0-57-cloud-amd64/modules/virtio.ko"});
 }
 
 TEST_F(PrivateCache, OverrideKernelWithoutCachedModulesIsUsedAsIs) {
