@@ -1,6 +1,7 @@
 #include "vm/kernel_fetch.h"
 
 #include <fcntl.h>
+#include <poll.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -18,16 +19,30 @@ namespace {
 
 namespace fs = std::filesystem;
 
-std::string read_all(int fd) {
-  std::string out;
+// Reads two pipes to their ends together, so a child filling one while we
+// wait on the other cannot stall.
+void read_both(int out_fd, int err_fd, std::string* out, std::string* err) {
+  pollfd fds[2] = {{out_fd, POLLIN, 0}, {err_fd, POLLIN, 0}};
+  std::string* sinks[2] = {out, err};
+  int open = 2;
   char buf[4096];
-  for (;;) {
-    ssize_t n = ::read(fd, buf, sizeof buf);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) break;
-    out.append(buf, static_cast<size_t>(n));
+  while (open > 0) {
+    if (::poll(fds, 2, -1) < 0) {
+      if (errno == EINTR) continue;
+      return;
+    }
+    for (int i = 0; i < 2; ++i) {
+      if (fds[i].fd < 0 || fds[i].revents == 0) continue;
+      ssize_t n = ::read(fds[i].fd, buf, sizeof buf);
+      if (n < 0 && errno == EINTR) continue;
+      if (n > 0) {
+        sinks[i]->append(buf, static_cast<size_t>(n));
+      } else {
+        fds[i].fd = -1;  // end of file or error: poll ignores it from now on
+        --open;
+      }
+    }
   }
-  return out;
 }
 
 std::string last_line(std::string s) {
@@ -76,10 +91,8 @@ Result<std::string> run_program(const std::vector<std::string>& argv, const fs::
 
   int exec_errno = 0;
   bool exec_failed = ::read(rep_r.get(), &exec_errno, sizeof exec_errno) == sizeof exec_errno;
-  // Reading stdout to the end first could block while the child fills the
-  // stderr pipe; both stay small for the programs run here (apt, dpkg-deb).
-  std::string output = read_all(out_r.get());
-  std::string errors = read_all(err_r.get());
+  std::string output, errors;
+  read_both(out_r.get(), err_r.get(), &output, &errors);
   int status = 0;
   while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
   }

@@ -75,5 +75,19 @@ TEST(RunProgram, NamesAMissingProgram) {
   EXPECT_EQ(r.error().message, "run 'bbox-no-such-program': No such file or directory");
 }
 
+TEST(RunProgram, ReadsStdoutWhileTheChildFillsStderr) {
+  // 200 kB on stderr before stdout: more than a pipe holds.
+  auto r = run_program({"sh", "-c", "head -c 200000 /dev/zero >&2; echo done"}, "/", false);
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_EQ(*r, "done\n");
+}
+
+TEST(RunProgram, QuotesTheLastLineOfStderrOnFailure) {
+  auto r = run_program({"sh", "-c", "echo first >&2; echo 'E: the reason' >&2; exit 100"}, "/",
+                       false);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().message, "run 'sh -c': E: the reason");
+}
+
 }  // namespace
 }  // namespace bbox::vm
