@@ -60,21 +60,22 @@ Result<std::string> digest_file(const fs::path& file, const EVP_MD* md) {
 }  // namespace
 
 Status run_logged(const std::vector<std::string>& argv, const fs::path& log,
-                  const std::vector<std::string>& extra_env) {
-  UniqueFd out;
+                  const std::vector<std::string>& extra_env, const fs::path& stdout_file) {
+  UniqueFd out, so;
   if (!log.empty()) {
     out.reset(::open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644));
     if (!out) return errno_error("open '" + log.string() + "'", errno);
   }
+  if (!stdout_file.empty()) {
+    so.reset(::open(stdout_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
+    if (!so) return errno_error("open '" + stdout_file.string() + "'", errno);
+  }
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
   posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
-  if (out) {
-    posix_spawn_file_actions_adddup2(&actions, out.get(), 1);
-    posix_spawn_file_actions_adddup2(&actions, out.get(), 2);
-  } else {
-    posix_spawn_file_actions_adddup2(&actions, 2, 1);
-  }
+  // dup2 clears FD_CLOEXEC on the child's copies; the originals close at exec.
+  posix_spawn_file_actions_adddup2(&actions, so ? so.get() : out ? out.get() : 2, 1);
+  if (out) posix_spawn_file_actions_adddup2(&actions, out.get(), 2);
 
   std::vector<char*> args, envp;
   for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));

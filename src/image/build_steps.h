@@ -42,8 +42,10 @@ Result<std::vector<std::string>> host_debian_sources(const fs::path& etc_apt,
 // entries. Its stdout and stderr go to `log` (appended), or to bbox's stderr
 // when `log` is empty. A non-zero exit is an Error naming the program and
 // quoting the log's last line.
+// With `stdout_file`, the program's stdout goes there instead (truncated).
 Status run_logged(const std::vector<std::string>& argv, const fs::path& log,
-                  const std::vector<std::string>& extra_env = {});
+                  const std::vector<std::string>& extra_env = {},
+                  const fs::path& stdout_file = {});
 
 // Quotes text for a POSIX shell ('...'), for the hooks mmdebstrap runs.
 std::string shell_quote(const std::string& text);
