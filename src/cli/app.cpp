@@ -87,7 +87,8 @@ int main(int argc, char** argv) {
   ctx.config_flag = pre.config;
   app.add_option("--config", ctx.config_flag, "Global config file (default: "
                                               "~/.config/broodbox/config.yaml)");
-  app.add_flag("--verbose,-v", ctx.verbose, "Say more: info and debug messages on stderr");
+  app.add_flag("--verbose,-v", ctx.verbose, "Say more: info and debug messages on stderr")
+      ->each([](const std::string&) { log::init(log::Options{.verbose = true}); });
   ctx.custom_agents = custom_agent_names(ctx);
   log::init(log::Options{});
 

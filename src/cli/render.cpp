@@ -76,7 +76,8 @@ json agent_json(const config::Agent& a) {
 std::string agent_text(const config::Agent& a) {
   std::string t;
   auto line = [&](const char* key, const std::string& value, const std::string& source) {
-    t += fmt::format("{:<16}{}  {}\n", key, value, source);
+    t += source.empty() ? fmt::format("{:<16}{}\n", key, value)
+                        : fmt::format("{:<16}{}  {}\n", key, value, source);
   };
   line("name:", a.name, a.builtin ? "[built-in]" : "[global]");
   line("description:", ui::printable(a.description.value), src(a.description));
