@@ -30,8 +30,27 @@ std::string netns_unavailable_reason() {
   return "";
 }
 
+namespace {
+
+// Removes namespaces named PREFIX<pid> whose process is gone: leftovers of
+// test runs that were killed before their teardown.
+void remove_stale(const std::string& name) {
+  std::string prefix = name.substr(0, name.find_last_not_of("0123456789") + 1);
+  std::error_code ec;
+  for (const auto& e : std::filesystem::directory_iterator("/run/netns", ec)) {
+    std::string other = e.path().filename().string();
+    if (other.size() <= prefix.size() || other.compare(0, prefix.size(), prefix) != 0) continue;
+    std::string pid = other.substr(prefix.size());
+    if (pid.find_first_not_of("0123456789") != std::string::npos) continue;
+    if (!std::filesystem::exists("/proc/" + pid, ec)) sh("ip netns del " + other);
+  }
+}
+
+}  // namespace
+
 std::unique_ptr<Netns> Netns::create(const std::string& name) {
-  sh("ip netns del " + name);  // a leftover of a killed run
+  remove_stale(name);
+  sh("ip netns del " + name);  // a leftover of a killed run that had our pid
   if (!sh("ip netns add " + name)) return nullptr;
   std::unique_ptr<Netns> ns(new Netns(name));
   ns->fd_.reset(::open(("/run/netns/" + name).c_str(), O_RDONLY | O_CLOEXEC));
