@@ -19,8 +19,8 @@
 #include "bbox/workspace/workspace.h"
 #include "workspace/changes.h"
 #include "workspace/flush.h"
-#include "workspace/review.h"
 #include "workspace/manifest.h"
+#include "workspace/review.h"
 #include "workspace/session_meta.h"
 
 namespace fs = std::filesystem;
@@ -81,10 +81,10 @@ void bench_tree(const fs::path& ws, const fs::path& scratch) {
     }
   }
   std::string jobs = std::to_string(std::max(1u, std::thread::hardware_concurrency()));
-  double sha = timed_shell("cd " + q(ws) + " && find . -type f -print0 | xargs -0 -P" + jobs +
-                           " sha256sum > /dev/null && cd " + q(session->snapshot) +
-                           " && find . -type f -print0 | xargs -0 -P" + jobs +
-                           " sha256sum > /dev/null");
+  double sha =
+      timed_shell("cd " + q(ws) + " && find . -type f -print0 | xargs -0 -P" + jobs +
+                  " sha256sum > /dev/null && cd " + q(session->snapshot) +
+                  " && find . -type f -print0 | xargs -0 -P" + jobs + " sha256sum > /dev/null");
   // Debian's linux-source .gitignore ignores every top-level entry, so the
   // bench asks for gitignored files too (the same work plus the matching).
   t = now();
@@ -115,8 +115,8 @@ void bench_tree(const fs::path& ws, const fs::path& scratch) {
   (void)remove_session(session->id).ok();
   double rm = now() - t;
   double rm_cp = timed_shell("rm -rf " + q(scratch / "cp-copy"));
-  std::printf("session removal: %.2f s, rm -rf of the cp -a copy: %.2f s, ratio %.2f\n", rm,
-              rm_cp, rm / rm_cp);
+  std::printf("session removal: %.2f s, rm -rf of the cp -a copy: %.2f s, ratio %.2f\n", rm, rm_cp,
+              rm / rm_cp);
 }
 
 void make_many_files(const fs::path& root, size_t n) {
@@ -138,8 +138,10 @@ int main(int argc, char** argv) {
   size_t many = 0;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
-    if (a == "--many-files" && i + 1 < argc) many = std::stoul(argv[++i]);
-    else source = a;
+    if (a == "--many-files" && i + 1 < argc)
+      many = std::stoul(argv[++i]);
+    else
+      source = a;
   }
   std::string tmpl = (fs::temp_directory_path() / "bbox-bench-XXXXXX").string();
   fs::path scratch = ::mkdtemp(tmpl.data());
@@ -157,8 +159,7 @@ int main(int argc, char** argv) {
                 q(scratch / "src"));
     ws = fs::directory_iterator(scratch / "src")->path();
   } else {
-    std::fprintf(stderr, "bench: %s missing: apt-get install linux-source-6.1\n",
-                 source.c_str());
+    std::fprintf(stderr, "bench: %s missing: apt-get install linux-source-6.1\n", source.c_str());
     return 1;
   }
   bench_tree(ws, scratch);

@@ -38,8 +38,8 @@ void list(Context& ctx) {
     ui::info("no sessions with changes waiting");
     return;
   }
-  std::string out = fmt::format("{:<28} {:>7} {:<10} {}\n", "SESSION", "CHANGES", "AGE",
-                                "WORKSPACE");
+  std::string out =
+      fmt::format("{:<28} {:>7} {:<10} {}\n", "SESSION", "CHANGES", "AGE", "WORKSPACE");
   for (const auto& s : *sessions) {
     std::string changes = s.in_use ? "in use" : std::to_string(s.pending_changes);
     out += fmt::format("{:<28} {:>7} {:<10} {}\n", s.id, changes, age(s.created),

@@ -77,7 +77,8 @@ struct SnapshotScan {
     }
     seen[path] = s;
     if (is_dir && depth < 256) {
-      UniqueFd child(::openat(dirfd, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+      UniqueFd child(
+          ::openat(dirfd, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
       if (child) walk(child.get(), path, depth + 1);
     }
   }
@@ -109,9 +110,7 @@ std::string hash_beneath(int root, const std::string& path) {
   return h ? *h : "";
 }
 
-Side side_of(const ManifestEntry& e) {
-  return Side{e.type, e.mode, e.host.size, "", e.target};
-}
+Side side_of(const ManifestEntry& e) { return Side{e.type, e.mode, e.host.size, "", e.target}; }
 
 Side side_of(const Seen& s) {
   return Side{s.type, s.st.st_mode & 0777u, static_cast<uint64_t>(s.st.st_size), "", s.target};
@@ -132,8 +131,10 @@ IgnoreRules load_gitignores(int ws_fd, const Manifest& m) {
   add(".git/info/exclude", "");
   for (const auto& [path, e] : m.entries) {
     if (e.type != EntryType::kFile) continue;
-    if (path == ".gitignore") add(path, "");
-    else if (path.ends_with("/.gitignore")) add(path, path.substr(0, path.size() - 10));
+    if (path == ".gitignore")
+      add(path, "");
+    else if (path.ends_with("/.gitignore"))
+      add(path, path.substr(0, path.size() - 10));
   }
   return rules;
 }
@@ -152,7 +153,8 @@ Result<Trees> open_trees(const SessionDir& session, const SessionMeta& meta) {
   Trees t;
   t.workspace.reset(::open(meta.workspace.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
   if (!t.workspace) return errno_error("open workspace '" + meta.workspace.string() + "'", errno);
-  t.snapshot.reset(::open(session.snapshot.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+  t.snapshot.reset(
+      ::open(session.snapshot.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
   if (!t.snapshot) return errno_error("open snapshot", errno);
   return t;
 }

@@ -11,8 +11,8 @@
 #include "bbox/common/paths.h"
 #include "bbox/workspace/workspace.h"
 #include "workspace/changes.h"
-#include "workspace/fsutil.h"
 #include "workspace/flush.h"
+#include "workspace/fsutil.h"
 #include "workspace/patch.h"
 #include "workspace/review.h"
 #include "workspace/session_meta.h"
@@ -31,8 +31,10 @@ Result<Loaded> load(const SessionDir& s) {
   auto meta = read_meta(s.dir);
   if (!meta) return meta.error();
   if (meta->state == "snapshotting") {
-    return Error{"open session '" + s.id + "': its snapshot never finished; remove it with "
-                 "`bbox sessions rm " + s.id + "`"};
+    return Error{"open session '" + s.id +
+                 "': its snapshot never finished; remove it with "
+                 "`bbox sessions rm " +
+                 s.id + "`"};
   }
   auto trees = open_trees(s, *meta);
   if (!trees) return trees.error();
@@ -60,7 +62,8 @@ Status write_output_patch(const ChangeSet& set, const Trees& trees, const fs::pa
     if (is_git_internal(c.path)) continue;
     if (auto st = write_patch(c, trees, po, sink); !st) return st.error().wrap("write patch");
   }
-  if (!ok || ::fsync(fd.get()) != 0) return errno_error("write patch " + ui::quoted(file.string()), errno);
+  if (!ok || ::fsync(fd.get()) != 0)
+    return errno_error("write patch " + ui::quoted(file.string()), errno);
   return ok_status();
 }
 
@@ -91,8 +94,9 @@ Result<int> finish_session(const SessionDir& session, const FinishOptions& opts)
 
   if (opts.output_patch) {
     if (auto st = write_output_patch(*set, trees, *opts.output_patch); !st) return st.error();
-    size_t git = static_cast<size_t>(std::count_if(set->changes.begin(), set->changes.end(),
-        [](const Change& c) { return is_git_internal(c.path); }));
+    size_t git =
+        static_cast<size_t>(std::count_if(set->changes.begin(), set->changes.end(),
+                                          [](const Change& c) { return is_git_internal(c.path); }));
     ui::info("wrote {} change{} to {}; the workspace is untouched", set->changes.size() - git,
              set->changes.size() - git == 1 ? "" : "s", ui::quoted(opts.output_patch->string()));
     if (git > 0) {
@@ -116,9 +120,10 @@ Result<int> finish_session(const SessionDir& session, const FinishOptions& opts)
   auto journal = Journal::open(session.dir);
   if (!journal) return journal.error();
   FlushReport report = flush_changes(trees, *journal, manifest, items);
-  size_t pending = static_cast<size_t>(std::count_if(items.begin(), items.end(), [](const Reviewed& r) {
-    return r.decision == Decision::kPending;
-  }));
+  size_t pending =
+      static_cast<size_t>(std::count_if(items.begin(), items.end(), [](const Reviewed& r) {
+        return r.decision == Decision::kPending;
+      }));
   pending += report.skipped.size() - report.settled_skips;
   print_summary(report, pending, session.id);
   if (pending > 0) return exit_code::kPendingReview;

@@ -51,7 +51,9 @@ struct Flusher {
   int ws() const { return t.workspace.get(); }
   int snap() const { return t.snapshot.get(); }
 
-  void skip(const std::string& path, const std::string& why) { report.skipped.push_back({path, why}); }
+  void skip(const std::string& path, const std::string& why) {
+    report.skipped.push_back({path, why});
+  }
 
   // Makes the manifest agree with the snapshot's present state of `path`,
   // so the change is not offered again; `host` is the workspace's identity.
@@ -64,8 +66,9 @@ struct Flusher {
       return;
     }
     ManifestEntry e{path};
-    e.type = S_ISDIR(st.st_mode) ? EntryType::kDir : S_ISLNK(st.st_mode) ? EntryType::kSymlink
-                                                                           : EntryType::kFile;
+    e.type = S_ISDIR(st.st_mode)   ? EntryType::kDir
+             : S_ISLNK(st.st_mode) ? EntryType::kSymlink
+                                   : EntryType::kFile;
     e.mode = S_ISLNK(st.st_mode) ? 0777 : st.st_mode & 0777u;
     e.copy = Identity::of(st);
     auto old = manifest.entries.find(path);
@@ -194,7 +197,8 @@ struct Flusher {
     std::string proc = "/proc/self/fd/" + std::to_string(tmp);
     std::string tmpname = "." + leaf.substr(0, 200) + ".bbox-tmp";
     ::unlinkat(parent, tmpname.c_str(), 0);
-    if (::linkat(AT_FDCWD, proc.c_str(), parent, tmpname.c_str(), AT_SYMLINK_FOLLOW) != 0) return false;
+    if (::linkat(AT_FDCWD, proc.c_str(), parent, tmpname.c_str(), AT_SYMLINK_FOLLOW) != 0)
+      return false;
     for (int n = 0; n < 100; ++n) {
       *final = replace ? leaf : leaf + ".bbox-agent" + (n ? "." + std::to_string(n) : "");
       // rename replaces the name only: a hard-linked inode shared with a
@@ -220,7 +224,8 @@ struct Flusher {
       return skip(c.path, std::string("cannot put in place: ") + std::strerror(errno));
     }
     if (conflict) {
-      report.conflicts.push_back({c.path, "the agent's version is in " + ui::quoted(ui_name(c.path, final))});
+      report.conflicts.push_back(
+          {c.path, "the agent's version is in " + ui::quoted(ui_name(c.path, final))});
       return settle(c.path, std::nullopt);
     }
     applied(c.path, parent.get(), leaf, false);
@@ -320,13 +325,20 @@ FlushReport flush_changes(const Trees& trees, Journal& journal, const Manifest& 
   for (const auto& [phase, r] : steps) {
     const Change& c = r->change;
     size_t before = f.report.skipped.size();
-    if (phase == 0) f.remove_entry(c, false);
-    else if (phase == 1) f.remove_entry(c, true);
-    else if (phase == 2) f.make_dir(c);
-    else if (phase == 4) f.change_mode(c);
-    else if (c.after.type == EntryType::kSymlink) f.write_link(c);
-    else if (!c.content_changed && c.kind == ChangeKind::kModified) f.change_mode(c);
-    else f.write_file(*r);
+    if (phase == 0)
+      f.remove_entry(c, false);
+    else if (phase == 1)
+      f.remove_entry(c, true);
+    else if (phase == 2)
+      f.make_dir(c);
+    else if (phase == 4)
+      f.change_mode(c);
+    else if (c.after.type == EntryType::kSymlink)
+      f.write_link(c);
+    else if (!c.content_changed && c.kind == ChangeKind::kModified)
+      f.change_mode(c);
+    else
+      f.write_file(*r);
     (void)before;
   }
   (void)journal.sync().ok();

@@ -26,7 +26,7 @@ int open_by_walk(int root, std::string_view rel, int flags, mode_t mode) {
   while (true) {
     size_t slash = rel.find('/', start);
     std::string comp(rel.substr(start, slash == std::string_view::npos ? rel.npos : slash - start));
-    if (comp == ".." ) return -EXDEV;
+    if (comp == "..") return -EXDEV;
     if (slash == std::string_view::npos) {
       int fd = ::openat(dir.get(), comp.empty() ? "." : comp.c_str(),
                         flags | O_NOFOLLOW | O_CLOEXEC, mode);

@@ -19,20 +19,58 @@ std::string lower(std::string s) {
 
 // Keys kept, as "section.key" (subsection-free) or "section.*.key".
 bool allowed(const Entry& e) {
-  static const std::set<std::string> kKeys = {
-      "core.repositoryformatversion", "core.filemode", "core.bare", "core.logallrefupdates",
-      "core.ignorecase", "core.precomposeunicode", "core.symlinks", "core.autocrlf", "core.eol",
-      "core.safecrlf", "core.abbrev", "core.quotepath", "core.checkstat", "core.trustctime",
-      "core.untrackedcache", "core.splitindex", "core.commitgraph", "core.multipackindex",
-      "extensions.objectformat", "extensions.worktreeconfig", "extensions.preciousobjects",
-      "extensions.partialclone", "user.name", "user.email", "init.defaultbranch",
-      "pull.rebase", "pull.ff", "push.default", "fetch.prune", "merge.ff",
-      "merge.conflictstyle", "rebase.autosquash", "rebase.autostash", "index.version",
-      "feature.manyfiles", "remote.*.url", "remote.*.pushurl", "remote.*.fetch",
-      "remote.*.push", "remote.*.tagopt", "remote.*.prune", "remote.*.mirror",
-      "remote.*.promisor", "remote.*.partialclonefilter", "branch.*.remote", "branch.*.merge",
-      "branch.*.rebase", "branch.*.pushremote", "submodule.*.url", "submodule.*.path",
-      "submodule.*.branch", "submodule.*.active"};
+  static const std::set<std::string> kKeys = {"core.repositoryformatversion",
+                                              "core.filemode",
+                                              "core.bare",
+                                              "core.logallrefupdates",
+                                              "core.ignorecase",
+                                              "core.precomposeunicode",
+                                              "core.symlinks",
+                                              "core.autocrlf",
+                                              "core.eol",
+                                              "core.safecrlf",
+                                              "core.abbrev",
+                                              "core.quotepath",
+                                              "core.checkstat",
+                                              "core.trustctime",
+                                              "core.untrackedcache",
+                                              "core.splitindex",
+                                              "core.commitgraph",
+                                              "core.multipackindex",
+                                              "extensions.objectformat",
+                                              "extensions.worktreeconfig",
+                                              "extensions.preciousobjects",
+                                              "extensions.partialclone",
+                                              "user.name",
+                                              "user.email",
+                                              "init.defaultbranch",
+                                              "pull.rebase",
+                                              "pull.ff",
+                                              "push.default",
+                                              "fetch.prune",
+                                              "merge.ff",
+                                              "merge.conflictstyle",
+                                              "rebase.autosquash",
+                                              "rebase.autostash",
+                                              "index.version",
+                                              "feature.manyfiles",
+                                              "remote.*.url",
+                                              "remote.*.pushurl",
+                                              "remote.*.fetch",
+                                              "remote.*.push",
+                                              "remote.*.tagopt",
+                                              "remote.*.prune",
+                                              "remote.*.mirror",
+                                              "remote.*.promisor",
+                                              "remote.*.partialclonefilter",
+                                              "branch.*.remote",
+                                              "branch.*.merge",
+                                              "branch.*.rebase",
+                                              "branch.*.pushremote",
+                                              "submodule.*.url",
+                                              "submodule.*.path",
+                                              "submodule.*.branch",
+                                              "submodule.*.active"};
   std::string name = e.subsection.empty() && e.section.find('.') == std::string::npos
                          ? e.section + "." + e.key
                          : e.section + ".*." + e.key;
@@ -142,9 +180,18 @@ std::string quote_value(const std::string& v) {
   std::string out = "\"";
   for (char c : v) {
     if (c == '"' || c == '\\') out += '\\';
-    if (c == '\n') { out += "\\n"; continue; }
-    if (c == '\t') { out += "\\t"; continue; }
-    if (c == '\b') { out += "\\b"; continue; }
+    if (c == '\n') {
+      out += "\\n";
+      continue;
+    }
+    if (c == '\t') {
+      out += "\\t";
+      continue;
+    }
+    if (c == '\b') {
+      out += "\\b";
+      continue;
+    }
     out += c;
   }
   return out + "\"";
@@ -167,7 +214,8 @@ std::string strip_url_credentials(std::string_view url) {
   if (scheme == std::string_view::npos) return std::string(url);
   size_t host_start = scheme + 3;
   size_t path = url.find('/', host_start);
-  std::string_view authority = url.substr(host_start, path == url.npos ? url.npos : path - host_start);
+  std::string_view authority =
+      url.substr(host_start, path == url.npos ? url.npos : path - host_start);
   size_t at = authority.rfind('@');
   if (at == std::string_view::npos) return std::string(url);
   std::string scheme_name = lower(std::string(url.substr(0, scheme)));

@@ -11,8 +11,7 @@ constexpr int kMaxEdits = 2000;
 
 // Myers over ids a[0..n) and b[0..m); appends ops with offsets added.
 // Returns false when the edit distance exceeds kMaxEdits.
-bool myers(const std::vector<int>& a, const std::vector<int>& b, size_t off,
-           std::vector<Op>& out) {
+bool myers(const std::vector<int>& a, const std::vector<int>& b, size_t off, std::vector<Op>& out) {
   int n = static_cast<int>(a.size()), m = static_cast<int>(b.size());
   int max = std::min(n + m, kMaxEdits);
   std::vector<int> v(2 * max + 3, 0);
@@ -46,8 +45,10 @@ bool myers(const std::vector<int>& a, const std::vector<int>& b, size_t off,
       rev.push_back({Op::kEqual, off + x, off + y});
     }
     if (d == 0) break;
-    if (x == px) rev.push_back({Op::kInsert, off + px, off + py});
-    else rev.push_back({Op::kDelete, off + px, off + py});
+    if (x == px)
+      rev.push_back({Op::kInsert, off + px, off + py});
+    else
+      rev.push_back({Op::kDelete, off + px, off + py});
     x = px, y = py;
   }
   out.insert(out.end(), rev.rbegin(), rev.rend());
@@ -82,8 +83,10 @@ std::vector<Op> diff_lines(const std::vector<std::string_view>& a,
 
   std::unordered_map<std::string_view, int> ids;
   std::vector<int> ia, ib;
-  for (size_t i = pre; i < a.size() - suf; ++i) ia.push_back(ids.emplace(a[i], ids.size()).first->second);
-  for (size_t i = pre; i < b.size() - suf; ++i) ib.push_back(ids.emplace(b[i], ids.size()).first->second);
+  for (size_t i = pre; i < a.size() - suf; ++i)
+    ia.push_back(ids.emplace(a[i], ids.size()).first->second);
+  for (size_t i = pre; i < b.size() - suf; ++i)
+    ib.push_back(ids.emplace(b[i], ids.size()).first->second);
   std::vector<Op> middle;
   if (!myers(ia, ib, 0, middle)) {
     middle.clear();
@@ -132,16 +135,17 @@ std::vector<Hunk> make_hunks(const std::vector<Op>& ops, size_t context, bool sp
 std::string format_hunk(const Hunk& h, const std::vector<Op>& ops,
                         const std::vector<std::string_view>& a,
                         const std::vector<std::string_view>& b, bool colour) {
-  std::string out = fmt::format("{}@@ -{},{} +{},{} @@{}\n", colour ? "\033[36m" : "",
-                                h.old_start, h.old_len, h.new_start, h.new_len,
-                                colour ? "\033[0m" : "");
+  std::string out = fmt::format("{}@@ -{},{} +{},{} @@{}\n", colour ? "\033[36m" : "", h.old_start,
+                                h.old_len, h.new_start, h.new_len, colour ? "\033[0m" : "");
   for (size_t i = h.begin; i < h.end; ++i) {
     const Op& op = ops[i];
     std::string_view line = op.kind == Op::kInsert ? b[op.b] : a[op.a];
     bool no_newline = line.empty() || line.back() != '\n';
     if (!no_newline) line.remove_suffix(1);
-    const char* c = !colour ? "" : op.kind == Op::kDelete ? "\033[31m"
-                                 : op.kind == Op::kInsert ? "\033[32m" : "";
+    const char* c = !colour                  ? ""
+                    : op.kind == Op::kDelete ? "\033[31m"
+                    : op.kind == Op::kInsert ? "\033[32m"
+                                             : "";
     out += c;
     out += static_cast<char>(op.kind);
     out += line;
@@ -153,8 +157,7 @@ std::string format_hunk(const Hunk& h, const std::vector<Op>& ops,
 }
 
 std::string apply_hunks(const std::vector<Op>& ops, const std::vector<Hunk>& hunks,
-                        const std::vector<bool>& accept,
-                        const std::vector<std::string_view>& a,
+                        const std::vector<bool>& accept, const std::vector<std::string_view>& a,
                         const std::vector<std::string_view>& b) {
   std::vector<char> take_new(ops.size(), 0);
   for (size_t h = 0; h < hunks.size(); ++h) {
@@ -164,9 +167,12 @@ std::string apply_hunks(const std::vector<Op>& ops, const std::vector<Hunk>& hun
   std::string out;
   for (size_t i = 0; i < ops.size(); ++i) {
     const Op& op = ops[i];
-    if (op.kind == Op::kEqual) out += a[op.a];
-    else if (op.kind == Op::kDelete && !take_new[i]) out += a[op.a];
-    else if (op.kind == Op::kInsert && take_new[i]) out += b[op.b];
+    if (op.kind == Op::kEqual)
+      out += a[op.a];
+    else if (op.kind == Op::kDelete && !take_new[i])
+      out += a[op.a];
+    else if (op.kind == Op::kInsert && take_new[i])
+      out += b[op.b];
   }
   return out;
 }

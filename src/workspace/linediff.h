@@ -38,8 +38,7 @@ std::string format_hunk(const Hunk& h, const std::vector<Op>& ops,
 // The old text with only the chosen hunks' changes applied. `accept` has
 // one flag per hunk of `hunks` (which must not overlap).
 std::string apply_hunks(const std::vector<Op>& ops, const std::vector<Hunk>& hunks,
-                        const std::vector<bool>& accept,
-                        const std::vector<std::string_view>& a,
+                        const std::vector<bool>& accept, const std::vector<std::string_view>& a,
                         const std::vector<std::string_view>& b);
 
 }  // namespace bbox::workspace

@@ -13,9 +13,9 @@ namespace {
 
 std::string format_entry(const ManifestEntry& e) {
   std::ostringstream out;
-  out << static_cast<char>(e.type) << ' ' << e.mode << ' ' << e.host.dev << ' ' << e.host.ino
-      << ' ' << e.host.size << ' ' << e.host.ctime_ns << ' ' << e.copy.dev << ' ' << e.copy.ino
-      << ' ' << e.copy.size << ' ' << e.copy.ctime_ns << ' '
+  out << static_cast<char>(e.type) << ' ' << e.mode << ' ' << e.host.dev << ' ' << e.host.ino << ' '
+      << e.host.size << ' ' << e.host.ctime_ns << ' ' << e.copy.dev << ' ' << e.copy.ino << ' '
+      << e.copy.size << ' ' << e.copy.ctime_ns << ' '
       << (e.target.empty() ? "-" : hex_encode(e.target)) << ' ' << hex_encode(e.path);
   return out.str();
 }

@@ -122,8 +122,8 @@ void write_header(const Change& c, const Side& before, const Side& after, const 
     sink("old mode " + git_mode(before) + "\nnew mode " + git_mode(after) + "\n");
   }
   // Full object ids only where git apply needs them: in patches with data.
-  if (o.binary_data && (before.type == EntryType::kNone || after.type == EntryType::kNone ||
-                        c.content_changed)) {
+  if (o.binary_data &&
+      (before.type == EntryType::kNone || after.type == EntryType::kNone || c.content_changed)) {
     std::string tail = both && git_mode(before) == git_mode(after) ? " " + git_mode(after) : "";
     sink("index " + blob_id(t.workspace.get(), before, c.path) + ".." +
          blob_id(t.snapshot.get(), after, c.path) + tail + "\n");
@@ -134,8 +134,8 @@ void write_header(const Change& c, const Side& before, const Side& after, const 
 Status write_section(const Change& c, const Side& before, const Side& after, const Trees& t,
                      const PatchOptions& o, const Sink& sink) {
   write_header(c, before, after, t, o, sink);
-  bool has_content = before.type == EntryType::kNone || after.type == EntryType::kNone ||
-                     c.content_changed;
+  bool has_content =
+      before.type == EntryType::kNone || after.type == EntryType::kNone || c.content_changed;
   if (!has_content) return ok_status();
   std::string a = before.type == EntryType::kNone ? "/dev/null" : git_quote("a/" + c.path);
   std::string b = after.type == EntryType::kNone ? "/dev/null" : git_quote("b/" + c.path);
@@ -147,8 +147,10 @@ Status write_section(const Change& c, const Side& before, const Side& after, con
       return ok_status();
     }
     sink("GIT binary patch\n");
-    UniqueFd nf = after.type == EntryType::kFile ? open_regular(t.snapshot.get(), c.path) : UniqueFd();
-    UniqueFd of = before.type == EntryType::kFile ? open_regular(t.workspace.get(), c.path) : UniqueFd();
+    UniqueFd nf =
+        after.type == EntryType::kFile ? open_regular(t.snapshot.get(), c.path) : UniqueFd();
+    UniqueFd of =
+        before.type == EntryType::kFile ? open_regular(t.workspace.get(), c.path) : UniqueFd();
     if (auto st = emit_literal(nf.get(), size_of(nf.get()), sink); !st) return st;
     return emit_literal(of.get(), size_of(of.get()), sink);
   }
@@ -171,18 +173,38 @@ std::string git_quote(std::string_view p) {
   std::string out = "\"";
   for (unsigned char ch : p) {
     switch (ch) {
-      case '\a': out += "\\a"; break;
-      case '\b': out += "\\b"; break;
-      case '\t': out += "\\t"; break;
-      case '\n': out += "\\n"; break;
-      case '\v': out += "\\v"; break;
-      case '\f': out += "\\f"; break;
-      case '\r': out += "\\r"; break;
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
+      case '\a':
+        out += "\\a";
+        break;
+      case '\b':
+        out += "\\b";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\v':
+        out += "\\v";
+        break;
+      case '\f':
+        out += "\\f";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
       default:
-        if (ch < 0x20 || ch >= 0x7F) out += fmt::format("\\{:03o}", ch);
-        else out += static_cast<char>(ch);
+        if (ch < 0x20 || ch >= 0x7F)
+          out += fmt::format("\\{:03o}", ch);
+        else
+          out += static_cast<char>(ch);
     }
   }
   return out + "\"";

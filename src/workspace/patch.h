@@ -15,8 +15,8 @@ using Sink = std::function<void(std::string_view)>;
 
 struct PatchOptions {
   bool colour = false;
-  bool binary_data = false;        // GIT binary patch literals instead of a summary line
-  uint64_t max_text = 8u << 20;    // larger files are treated as binary
+  bool binary_data = false;      // GIT binary patch literals instead of a summary line
+  uint64_t max_text = 8u << 20;  // larger files are treated as binary
 };
 
 // git's path quoting: "a/b" stays; a name with control characters, quotes,
@@ -25,8 +25,7 @@ std::string git_quote(std::string_view prefixed_path);
 
 // Writes the patch of one change. Directories have no patch form; they
 // produce nothing here (the review lists them).
-Status write_patch(const Change& c, const Trees& trees, const PatchOptions& opts,
-                   const Sink& sink);
+Status write_patch(const Change& c, const Trees& trees, const PatchOptions& opts, const Sink& sink);
 
 // Reads a regular file beneath root when it is at most `limit` bytes and
 // looks like text (no NUL in its first 8000 bytes).

@@ -53,21 +53,50 @@ Result<std::string> read_broodboxignore(const std::filesystem::path& workspace) 
 }  // namespace
 
 const std::vector<std::string>& secret_patterns() {
-  static const std::vector<std::string> kSecrets = {
-      ".env*", "*.pem", "*.key", "*.p12", "*.pfx", "*.jks", "*.keystore", "*.truststore",
-      "id_rsa*", "id_ed25519*", "id_ecdsa*", "id_dsa*", ".ssh", ".aws", ".gcp", ".gcloud",
-      ".azure", "**/.config/gcloud", "credentials.json", ".git-credentials", ".netrc",
-      "_netrc", ".npmrc", ".yarnrc.yml", ".pypirc", "**/.docker/config.json",
-      "**/.kube/config", ".gnupg", ".pgpass", ".vault-token", "*.tfstate*", "*.tfvars",
-      ".terraform", "**/.config/gh/hosts.yml", "age-key.txt", "*.age", ".broodbox.yaml",
-      "**/.config/broodbox"};
+  static const std::vector<std::string> kSecrets = {".env*",
+                                                    "*.pem",
+                                                    "*.key",
+                                                    "*.p12",
+                                                    "*.pfx",
+                                                    "*.jks",
+                                                    "*.keystore",
+                                                    "*.truststore",
+                                                    "id_rsa*",
+                                                    "id_ed25519*",
+                                                    "id_ecdsa*",
+                                                    "id_dsa*",
+                                                    ".ssh",
+                                                    ".aws",
+                                                    ".gcp",
+                                                    ".gcloud",
+                                                    ".azure",
+                                                    "**/.config/gcloud",
+                                                    "credentials.json",
+                                                    ".git-credentials",
+                                                    ".netrc",
+                                                    "_netrc",
+                                                    ".npmrc",
+                                                    ".yarnrc.yml",
+                                                    ".pypirc",
+                                                    "**/.docker/config.json",
+                                                    "**/.kube/config",
+                                                    ".gnupg",
+                                                    ".pgpass",
+                                                    ".vault-token",
+                                                    "*.tfstate*",
+                                                    "*.tfvars",
+                                                    ".terraform",
+                                                    "**/.config/gh/hosts.yml",
+                                                    "age-key.txt",
+                                                    "*.age",
+                                                    ".broodbox.yaml",
+                                                    "**/.config/broodbox"};
   return kSecrets;
 }
 
 const std::vector<std::string>& performance_excludes() {
   static const std::vector<std::string> kPerf = {
-      "node_modules/", "vendor/", "__pycache__/", "target/", "build/", "dist/", ".venv/",
-      ".tox/"};
+      "node_modules/", "vendor/", "__pycache__/", "target/", "build/", "dist/", ".venv/", ".tox/"};
   return kPerf;
 }
 

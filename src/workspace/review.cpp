@@ -31,10 +31,14 @@ bool under(std::string_view path, std::string_view dir) {
 
 const char* kind_word(const Change& c) {
   switch (c.kind) {
-    case ChangeKind::kAdded: return "added";
-    case ChangeKind::kDeleted: return "deleted";
-    case ChangeKind::kTypeChanged: return "type changed";
-    case ChangeKind::kModified: return c.content_changed ? "modified" : "mode changed";
+    case ChangeKind::kAdded:
+      return "added";
+    case ChangeKind::kDeleted:
+      return "deleted";
+    case ChangeKind::kTypeChanged:
+      return "type changed";
+    case ChangeKind::kModified:
+      return c.content_changed ? "modified" : "mode changed";
   }
   return "";
 }
@@ -128,11 +132,12 @@ PathRisk classify_risk(const std::string& path) {
     return PathRisk::kRunsCode;
   }
   static const char* kBuildNames[] = {
-      "Makefile", "makefile", "GNUmakefile", "CMakeLists.txt", "package.json", ".envrc",
-      "Dockerfile", "docker-compose.yml", "compose.yaml", "Jenkinsfile", ".gitlab-ci.yml",
-      ".travis.yml", "azure-pipelines.yml", "build.gradle", "build.gradle.kts", "pom.xml",
-      "setup.py", "pyproject.toml", "Cargo.toml", "build.rs", "justfile", "Justfile",
-      "Taskfile.yml", "meson.build", ".gitattributes", ".gitmodules", "configure"};
+      "Makefile",       "makefile",    "GNUmakefile",         "CMakeLists.txt", "package.json",
+      ".envrc",         "Dockerfile",  "docker-compose.yml",  "compose.yaml",   "Jenkinsfile",
+      ".gitlab-ci.yml", ".travis.yml", "azure-pipelines.yml", "build.gradle",   "build.gradle.kts",
+      "pom.xml",        "setup.py",    "pyproject.toml",      "Cargo.toml",     "build.rs",
+      "justfile",       "Justfile",    "Taskfile.yml",        "meson.build",    ".gitattributes",
+      ".gitmodules",    "configure"};
   for (const char* n : kBuildNames) {
     if (base == n) return PathRisk::kBuild;
   }
@@ -154,9 +159,10 @@ std::vector<Reviewed> default_review(const ChangeSet& set, bool yes, const std::
     if (risk == PathRisk::kRunsCode && !yes) {
       r.decision = Decision::kPending;
       if (held++ < 20) {
-        ui::warning("not applied {}: it can run code on this machine; approve it with "
-                    "`bbox review {} --review` (or --yes)",
-                    ui::quoted(c.path), session);
+        ui::warning(
+            "not applied {}: it can run code on this machine; approve it with "
+            "`bbox review {} --review` (or --yes)",
+            ui::quoted(c.path), session);
       }
     } else if (risk == PathRisk::kBuild) {
       ui::warning("applying {} ({}): a build or CI file; check it before running it",
@@ -180,12 +186,12 @@ std::vector<Reviewed> interactive_review(const ChangeSet& set, const Trees& tree
       out.push_back({c, rest});
       continue;
     }
-    std::string text = fmt::format("[{}/{}] {} {}{}{}\n", i + 1, set.changes.size(),
-                                   kind_word(c), ui::quoted(c.path),
-                                   c.conflict ? " (conflict: you changed it too; the agent's "
-                                                "version will be kept beside it)" : "",
-                                   classify_risk(c.path) == PathRisk::kRunsCode
-                                       ? " (runs code on this machine)" : "");
+    std::string text = fmt::format(
+        "[{}/{}] {} {}{}{}\n", i + 1, set.changes.size(), kind_word(c), ui::quoted(c.path),
+        c.conflict ? " (conflict: you changed it too; the agent's "
+                     "version will be kept beside it)"
+                   : "",
+        classify_risk(c.path) == PathRisk::kRunsCode ? " (runs code on this machine)" : "");
     PatchOptions po;
     po.colour = colour;
     if (auto st = write_patch(c, trees, po, [&text](std::string_view s) { text += s; }); !st) {

@@ -37,12 +37,13 @@ Status make_private_dir(const fs::path& dir) {
 
 std::string new_session_id() {
   std::time_t now = std::time(nullptr);
-  std::tm tm {};
+  std::tm tm{};
   ::gmtime_r(&now, &tm);
   char stamp[32];
   std::strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", &tm);
   unsigned char rnd[3] = {0, 0, 0};
-  if (::getrandom(rnd, sizeof rnd, 0) != sizeof rnd) rnd[0] = static_cast<unsigned char>(::getpid());
+  if (::getrandom(rnd, sizeof rnd, 0) != sizeof rnd)
+    rnd[0] = static_cast<unsigned char>(::getpid());
   return std::string(stamp) + "-" + hex_encode(std::string_view(reinterpret_cast<char*>(rnd), 3));
 }
 
@@ -69,7 +70,8 @@ Result<std::shared_ptr<UniqueFd>> take_lock(const fs::path& dir, const std::stri
   // also when bbox dies, so a crashed session never stays locked.
   if (::flock(fd->get(), LOCK_EX | LOCK_NB) != 0) {
     if (errno == EWOULDBLOCK) {
-      return Error{"open session '" + id + "': in use by another bbox (still running, or in "
+      return Error{"open session '" + id +
+                   "': in use by another bbox (still running, or in "
                    "review elsewhere)"};
     }
     return errno_error("lock session '" + id + "'", errno);

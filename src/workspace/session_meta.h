@@ -14,7 +14,7 @@ struct SessionMeta {
   std::filesystem::path workspace;
   std::string state = "snapshotting";  // "snapshotting" -> "ready" -> "flushing"
   int64_t created = 0;
-  bool git_worktree = false;  // the workspace's .git is a file: .git is not flushed
+  bool git_worktree = false;          // the workspace's .git is a file: .git is not flushed
   std::string ignore_text;            // .broodboxignore as read at snapshot time
   std::vector<std::string> excludes;  // --exclude and review.exclude_patterns
 };

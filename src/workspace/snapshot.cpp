@@ -52,8 +52,8 @@ Result<SnapshotStats> take_snapshot(const SessionDir& session, const SnapshotOpt
   if (::mkdir(session.snapshot.c_str(), 0700) != 0) {
     return errno_error("create snapshot '" + session.snapshot.string() + "'", errno);
   }
-  UniqueFd snap_fd(::open(session.snapshot.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
-                                                        O_CLOEXEC));
+  UniqueFd snap_fd(
+      ::open(session.snapshot.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
   if (!snap_fd) return errno_error("open snapshot", errno);
 
   SnapshotWalk walk(*policy, ws_fd.get(), snap_fd.get());

@@ -33,8 +33,8 @@ bool is_git_config(const std::string& rel) {
   if (rel.rfind(".git/", 0) != 0) return false;
   if (rel == ".git/config" || rel == ".git/config.worktree") return true;
   bool in_modules = rel.rfind(".git/modules/", 0) == 0;
-  return in_modules && (rel.size() > 7 && (rel.ends_with("/config") ||
-                                           rel.ends_with("/config.worktree")));
+  return in_modules &&
+         (rel.size() > 7 && (rel.ends_with("/config") || rel.ends_with("/config.worktree")));
 }
 
 std::vector<std::string> list_dir(int fd, int* err) {
@@ -171,8 +171,8 @@ void SnapshotWalk::visit(int src, int dst, const std::string& name, const std::s
 }
 
 void SnapshotWalk::visit_dir(int src, int dst, const std::string& name, const struct stat& st,
-                             const std::string& src_rel, const std::string& dst_rel,
-                             int src_root, bool record, int depth) {
+                             const std::string& src_rel, const std::string& dst_rel, int src_root,
+                             bool record, int depth) {
   if (skip_dirs_.count({st.st_dev, st.st_ino})) {
     skip(dst_rel, "it holds bbox's own cache");
     return;
@@ -233,8 +233,8 @@ void SnapshotWalk::visit_link(int src, int dst, const std::string& name, const s
   std::lock_guard lock(mu_);
   ++stats_.symlinks;
   if (record) {
-    entries_[dst_rel] = ManifestEntry{dst_rel, EntryType::kSymlink, 0777, Identity::of(st),
-                                      Identity::of(copy), *target};
+    entries_[dst_rel] = ManifestEntry{dst_rel,          EntryType::kSymlink, 0777,
+                                      Identity::of(st), Identity::of(copy),  *target};
   }
 }
 
@@ -298,8 +298,9 @@ void SnapshotWalk::copy_file(const FileJob& job) {
   stats_.bytes += static_cast<uint64_t>(st.st_size);
   if (method == CopyMethod::kClone) ++stats_.cloned;
   if (job.record) {
-    entries_[job.dst_rel] = ManifestEntry{job.dst_rel, EntryType::kFile, copy.st_mode & 0777u,
-                                          Identity::of(st), Identity::of(copy), ""};
+    entries_[job.dst_rel] =
+        ManifestEntry{job.dst_rel,      EntryType::kFile,   copy.st_mode & 0777u,
+                      Identity::of(st), Identity::of(copy), ""};
   }
 }
 
@@ -314,8 +315,9 @@ void SnapshotWalk::finish_dirs() {
     ::fstat(fd.get(), &copy);
     if (!it->rel.empty()) ++stats_.dirs;
     if (it->record && !it->rel.empty()) {
-      entries_[it->rel] = ManifestEntry{it->rel, EntryType::kDir, copy.st_mode & 0777u,
-                                        Identity::of(it->st), Identity::of(copy), ""};
+      entries_[it->rel] = ManifestEntry{
+          it->rel, EntryType::kDir, copy.st_mode & 0777u, Identity::of(it->st), Identity::of(copy),
+          ""};
     }
   }
 }

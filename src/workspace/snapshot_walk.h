@@ -39,7 +39,7 @@ class SnapshotWalk {
 
  private:
   struct FileJob {
-    int src_root;          // directory fd the source path is relative to
+    int src_root;  // directory fd the source path is relative to
     std::string src_rel;
     std::string dst_rel;
     struct stat st;
@@ -57,8 +57,8 @@ class SnapshotWalk {
   void visit(int src, int dst, const std::string& name, const std::string& src_rel,
              const std::string& dst_rel, int src_root, bool record, int depth);
   void visit_dir(int src, int dst, const std::string& name, const struct stat& st,
-                 const std::string& src_rel, const std::string& dst_rel, int src_root,
-                 bool record, int depth);
+                 const std::string& src_rel, const std::string& dst_rel, int src_root, bool record,
+                 int depth);
   void visit_link(int src, int dst, const std::string& name, const struct stat& st,
                   const std::string& dst_rel, bool record);
   void collect_secret_inodes(int src, const std::string& name, int budget);

@@ -100,8 +100,8 @@ size_t compile_stars(std::string_view p, size_t i, std::vector<Token>& tokens) {
   while (i < p.size() && p[i] == '*') ++i;
   bool double_star = i - start >= 2;
   bool after_slash = start == 0 || p[start - 1] == '/';
-  bool before_slash = i == p.size() || p[i] == '/' ||
-                      (p[i] == '\\' && i + 1 < p.size() && p[i + 1] == '/');
+  bool before_slash =
+      i == p.size() || p[i] == '/' || (p[i] == '\\' && i + 1 < p.size() && p[i + 1] == '/');
   if (!double_star || !after_slash || !before_slash) {
     tokens.push_back(Token{Token::kStar});
     return i;
@@ -123,10 +123,14 @@ size_t compile_stars(std::string_view p, size_t i, std::vector<Token>& tokens) {
 
 bool token_accepts(const Token& t, unsigned char c) {
   switch (t.kind) {
-    case Token::kLiteral: return t.literal == c;
-    case Token::kAnyChar: return c != '/';
-    case Token::kClass: return t.set.test(c);
-    default: return false;
+    case Token::kLiteral:
+      return t.literal == c;
+    case Token::kAnyChar:
+      return c != '/';
+    case Token::kClass:
+      return t.set.test(c);
+    default:
+      return false;
   }
 }
 

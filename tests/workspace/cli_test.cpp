@@ -32,8 +32,9 @@ TEST_F(Cli, KillNineDuringFlushThenReviewCompletesIt) {
   for (int i = 0; i < 6; ++i) write_file(s.snapshot / ("f" + std::to_string(i)), "new\n");
 
   int status = 0;
-  EXPECT_EQ(run("BBOX_TEST_FLUSH_KILL_AFTER=2 " + std::string(BBOX_WS_DRIVER) + " review " +
-                s.id + " >/dev/null 2>&1; echo $?"), "137\n");
+  EXPECT_EQ(run("BBOX_TEST_FLUSH_KILL_AFTER=2 " + std::string(BBOX_WS_DRIVER) + " review " + s.id +
+                " >/dev/null 2>&1; echo $?"),
+            "137\n");
   std::string code = run("BBOX_TEST_FLUSH_KILL_AFTER=2 " + std::string(BBOX_WS_DRIVER) +
                          " review " + s.id + " >/dev/null 2>&1; echo $?");
   EXPECT_EQ(code, "137\n");  // died of SIGKILL, twice: the first run applied f0, f1
@@ -58,9 +59,9 @@ TEST_F(Cli, ASessionInUseCannotBeReviewedOrRemoved) {
   write_file(ws / "a", "a");
   auto s = snapshot();
   int status = 0;
-  EXPECT_EQ(driver("review " + s.id, &status),
-            "bbox: error: open session '" + s.id + "': in use by another bbox (still running, "
-            "or in review elsewhere)\n");
+  EXPECT_EQ(driver("review " + s.id, &status), "bbox: error: open session '" + s.id +
+                                                   "': in use by another bbox (still running, "
+                                                   "or in review elsewhere)\n");
   EXPECT_EQ(status, exit_code::kError);
   std::string listing = driver("sessions", &status);
   std::string row = listing.substr(listing.find(s.id));
@@ -165,9 +166,8 @@ TEST_F(Cli, QuittingReviewKeepsTheSessionForLater) {
   write_file(s.snapshot / "a.txt", "b\n");
   write_file(s.snapshot / "z.txt", "z\n");
   fs::path done = tmp.path() / "exit";
-  Tmux t("XDG_CACHE_HOME=" + shell_quote((tmp.path() / "cache").string()) + " " +
-         BBOX_WS_DRIVER + " review " + s.id + " --review; echo $? > " +
-         shell_quote(done.string()) + "; sleep 60");
+  Tmux t("XDG_CACHE_HOME=" + shell_quote((tmp.path() / "cache").string()) + " " + BBOX_WS_DRIVER +
+         " review " + s.id + " --review; echo $? > " + shell_quote(done.string()) + "; sleep 60");
   ASSERT_TRUE(t.wait_for("Apply this change to 'a.txt'?")) << t.screen();
   t.keys("y Enter");
   ASSERT_TRUE(t.wait_for("Apply this change to 'z.txt'?")) << t.screen();

@@ -15,11 +15,12 @@ namespace {
 using testing::TempDir;
 namespace fs = std::filesystem;
 
-const char* kNames[] = {"a", "b", "c.txt", "d.log", "ab", "x y", "#h", "!i", "node_modules",
-                        "data", "sub", "f1", "f1.txt"};
-const char* kPieces[] = {"a", "b", "c.txt", "*.txt", "*", "**", "?", "[a-c]", "[!a]*",
-                         "d.log", "ab", "sub", "data", "*.log", "x\\ y", "\\#h", "\\!i",
-                         "f1*", "node_modules", "[[:alpha:]]b"};
+const char* kNames[] = {"a",    "b",   "c.txt", "d.log", "ab", "x y", "#h", "!i", "node_modules",
+                        "data", "sub", "f1",    "f1.txt"};
+const char* kPieces[] = {"a",    "b",    "c.txt", "*.txt",        "*",
+                         "**",   "?",    "[a-c]", "[!a]*",        "d.log",
+                         "ab",   "sub",  "data",  "*.log",        "x\\ y",
+                         "\\#h", "\\!i", "f1*",   "node_modules", "[[:alpha:]]b"};
 
 std::string random_pattern(std::mt19937& rng) {
   std::string p;
@@ -90,8 +91,7 @@ TEST(ExcludeAgainstGit, GeneratedTreesAndPatternsAgreeWithCheckIgnore) {
   for (unsigned seed = 1; seed <= 40; ++seed) {
     std::mt19937 rng(seed);
     TempDir dir;
-    ASSERT_EQ(std::system(("git init -q " + testing::shell_quote(dir.path().string())).c_str()),
-              0);
+    ASSERT_EQ(std::system(("git init -q " + testing::shell_quote(dir.path().string())).c_str()), 0);
     auto tree = random_tree(rng, dir.path());
     std::string root_rules, sub_rules;
     for (int i = 0; i < 6; ++i) root_rules += random_pattern(rng) + (rng() % 5 ? "\n" : "\r\n");

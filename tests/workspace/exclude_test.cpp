@@ -122,14 +122,44 @@ TEST(Exclude, SecretsMatchAtAnyDepthAndUnderSecretDirectories) {
 
 TEST(Exclude, EveryListedSecretIsExcluded) {
   ExclusionPolicy p;
-  for (const char* path :
-       {".env", ".env.production", "a.pem", "a.key", "a.p12", "a.pfx", "a.jks", "a.keystore",
-        "a.truststore", "id_rsa", "id_rsa.pub", "id_ed25519", "id_ecdsa", ".ssh/config",
-        ".aws/credentials", ".gcp/k", ".gcloud/k", ".azure/k", ".config/gcloud/k",
-        "credentials.json", ".git-credentials", ".netrc", ".npmrc", ".yarnrc.yml", ".pypirc",
-        ".docker/config.json", ".kube/config", ".gnupg/pubring.kbx", ".pgpass", ".vault-token",
-        "t.tfstate", "t.tfvars", ".terraform/x", ".config/gh/hosts.yml", "age-key.txt",
-        "k.age", ".broodbox.yaml", ".config/broodbox/config.yaml"}) {
+  for (const char* path : {".env",
+                           ".env.production",
+                           "a.pem",
+                           "a.key",
+                           "a.p12",
+                           "a.pfx",
+                           "a.jks",
+                           "a.keystore",
+                           "a.truststore",
+                           "id_rsa",
+                           "id_rsa.pub",
+                           "id_ed25519",
+                           "id_ecdsa",
+                           ".ssh/config",
+                           ".aws/credentials",
+                           ".gcp/k",
+                           ".gcloud/k",
+                           ".azure/k",
+                           ".config/gcloud/k",
+                           "credentials.json",
+                           ".git-credentials",
+                           ".netrc",
+                           ".npmrc",
+                           ".yarnrc.yml",
+                           ".pypirc",
+                           ".docker/config.json",
+                           ".kube/config",
+                           ".gnupg/pubring.kbx",
+                           ".pgpass",
+                           ".vault-token",
+                           "t.tfstate",
+                           "t.tfvars",
+                           ".terraform/x",
+                           ".config/gh/hosts.yml",
+                           "age-key.txt",
+                           "k.age",
+                           ".broodbox.yaml",
+                           ".config/broodbox/config.yaml"}) {
     EXPECT_EQ(p.classify(path, false), ExcludeReason::kSecret) << path;
   }
 }

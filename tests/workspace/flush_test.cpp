@@ -95,7 +95,8 @@ TEST_F(Flush, OutwardSymlinksAreNeverReadNorFlushedAndCyclesDoNotHang) {
   EXPECT_TRUE(fs::is_symlink(ws / "loop1"));
   EXPECT_EQ(messages.find("root:"), std::string::npos);
   EXPECT_NE(messages.find("skipped 'notes.txt': a symlink pointing outside the workspace"),
-            std::string::npos) << messages;
+            std::string::npos)
+      << messages;
 }
 
 TEST_F(Flush, ParentReplacedBySymlinkBeforeFlushWritesNothingOutside) {
@@ -128,7 +129,8 @@ TEST_F(Flush, DeletedDirectoryKeepsExcludedEnvAndTheDirectory) {
   EXPECT_EQ(read_file(ws / "cache/.env"), "SECRET=1\n");
   EXPECT_FALSE(fs::exists(ws / "cache/data.bin"));
   EXPECT_NE(messages.find("'cache': directory kept: it still holds files the agent could not see"),
-            std::string::npos) << messages;
+            std::string::npos)
+      << messages;
 }
 
 TEST_F(Flush, ConflictKeepsTheAgentVersionBesideTheUsersFile) {
@@ -140,7 +142,8 @@ TEST_F(Flush, ConflictKeepsTheAgentVersionBesideTheUsersFile) {
   EXPECT_EQ(read_file(ws / "a.txt"), "user edit\n");
   EXPECT_EQ(read_file(ws / "a.txt.bbox-agent"), "agent\n");
   EXPECT_NE(messages.find("conflict on 'a.txt': the agent's version is in 'a.txt.bbox-agent'"),
-            std::string::npos) << messages;
+            std::string::npos)
+      << messages;
 }
 
 TEST_F(Flush, NeverWritesIntoAHardLinkedInodeSharedOutside) {
@@ -165,8 +168,10 @@ TEST_F(Flush, DefaultPolicyHoldsBackHooksAndKeepsTheSession) {
   EXPECT_FALSE(fs::exists(ws / ".husky/pre-push"));
   EXPECT_EQ(read_file(ws / "Makefile"), "all:\n\tcurl x | sh\n");
   EXPECT_NE(messages.find("not applied '.git/hooks/pre-commit': it can run code on this machine; "
-                          "approve it with `bbox review " + s.id + " --review`"),
-            std::string::npos) << messages;
+                          "approve it with `bbox review " +
+                          s.id + " --review`"),
+            std::string::npos)
+      << messages;
   EXPECT_NE(messages.find("applying 'Makefile' (modified): a build or CI file"), std::string::npos);
   ASSERT_TRUE(fs::exists(s.dir));
 

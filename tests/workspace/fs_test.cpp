@@ -29,8 +29,8 @@ class LoopMount {
     mounted_ = ::geteuid() == 0 && std::system(cmd.c_str()) == 0;
   }
   ~LoopMount() {
-    if (mounted_) run("umount " + shell_quote(mnt_.string()) + " || umount -l " +
-                      shell_quote(mnt_.string()));
+    if (mounted_)
+      run("umount " + shell_quote(mnt_.string()) + " || umount -l " + shell_quote(mnt_.string()));
   }
   bool mounted() const { return mounted_; }
   const fs::path& path() const { return mnt_; }
@@ -66,8 +66,9 @@ TEST_F(FileSystems, SnapshotClonesFilesOnReflinkXfs) {
   EXPECT_EQ(stats.cloned, 2u);  // an empty file has no extents to share
   EXPECT_EQ(read_file(s.snapshot / "big.bin"), big);
   // The clone shares extents: the file system used ~no more space for it.
-  std::string shared = run("xfs_io -c 'fiemap -v' " + shell_quote((s.snapshot / "big.bin").string()) +
-                           " | grep -cE ' 0x2[0-9a-f]{3}$'");  // FIEMAP_EXTENT_SHARED
+  std::string shared =
+      run("xfs_io -c 'fiemap -v' " + shell_quote((s.snapshot / "big.bin").string()) +
+          " | grep -cE ' 0x2[0-9a-f]{3}$'");  // FIEMAP_EXTENT_SHARED
   EXPECT_NE(shared, "0\n");
   fs::remove_all(s.dir);
 }
@@ -81,8 +82,7 @@ TEST_F(FileSystems, DiskFullWhileSnapshottingIsAClearError) {
   ASSERT_TRUE(s.ok());
   auto st = take_snapshot(*s, SnapshotOptions{ws, {}});
   ASSERT_FALSE(st.ok());
-  EXPECT_EQ(st.error().message,
-            "copy 'big.bin' into the snapshot: write: No space left on device");
+  EXPECT_EQ(st.error().message, "copy 'big.bin' into the snapshot: write: No space left on device");
 }
 
 TEST_F(FileSystems, DiskFullWhileFlushingLeavesNoPartialFile) {
@@ -101,7 +101,8 @@ TEST_F(FileSystems, DiskFullWhileFlushingLeavesNoPartialFile) {
   EXPECT_EQ(read_file(ws / "b.txt"), "B\n");  // one file's error does not stop the rest
   EXPECT_EQ(run("ls -A " + shell_quote(ws.string()) + " | grep -c bbox"), "0\n");
   EXPECT_NE(messages.find("skipped 'a.txt': cannot write: No space left on device"),
-            std::string::npos) << messages;
+            std::string::npos)
+      << messages;
   fs::remove_all(s.dir);
 }
 
@@ -126,9 +127,11 @@ TEST_F(FileSystems, UnreadableFilesAndDirectoriesAreNamedAndTheRestIsCopied) {
                         &status);
   EXPECT_EQ(status, 0) << out;
   EXPECT_NE(out.find("bbox: note: skip 'closed': cannot open directory: Permission denied"),
-            std::string::npos) << out;
+            std::string::npos)
+      << out;
   EXPECT_NE(out.find("bbox: note: skip 'secret-ish.txt': cannot read: Permission denied"),
-            std::string::npos) << out;
+            std::string::npos)
+      << out;
   std::string snap = out.substr(out.rfind('\n', out.size() - 2) + 1);
   snap.pop_back();
   EXPECT_EQ(read_file(fs::path(snap) / "ok.txt"), "ok\n");

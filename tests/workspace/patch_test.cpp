@@ -34,9 +34,12 @@ TEST_F(Patch, GitApplyReproducesTheSnapshotFromTheOutputPatch) {
   write_file(ws / "run.sh", "echo\n");
   auto s = snapshot();
   fs::path pristine = tmp.path() / "pristine";
-  ASSERT_EQ(std::system(("cp -a " + shell_quote(ws.string()) + " " + shell_quote(pristine.string()))
-                            .c_str()), 0);
-  write_file(s.snapshot / "a.txt", "1\nTWO\n3\n4\n5\n6\n7\n8\n9\n10\n11\n12\nTHIRTEEN\n14\n15\n16\n");
+  ASSERT_EQ(
+      std::system(
+          ("cp -a " + shell_quote(ws.string()) + " " + shell_quote(pristine.string())).c_str()),
+      0);
+  write_file(s.snapshot / "a.txt",
+             "1\nTWO\n3\n4\n5\n6\n7\n8\n9\n10\n11\n12\nTHIRTEEN\n14\n15\n16\n");
   write_file(s.snapshot / "noeol.txt", "last line\n");
   write_file(s.snapshot / "img.bin", binary_blob(7000, 2));
   write_file(s.snapshot / "new.bin", binary_blob(300, 3));
@@ -52,14 +55,17 @@ TEST_F(Patch, GitApplyReproducesTheSnapshotFromTheOutputPatch) {
 
   // The workspace is untouched; the session is gone (the patch holds it all).
   EXPECT_EQ(run("diff -r " + shell_quote(ws.string()) + " " + shell_quote(pristine.string()) +
-                " && echo same"), "same\n");
+                " && echo same"),
+            "same\n");
   std::string text = read_file(patch);
   EXPECT_NE(text.find("diff --git \"a/tab\\tname \\377\\\".txt\" \"b/tab\\tname \\377\\\".txt\""),
-            std::string::npos) << text;
+            std::string::npos)
+      << text;
   EXPECT_NE(text.find("GIT binary patch\nliteral 7000\n"), std::string::npos);
   int status = -1;
   std::string log = run("cd " + shell_quote(ws.string()) + " && git init -q . && git apply " +
-                        shell_quote(patch.string()) + " 2>&1", &status);
+                            shell_quote(patch.string()) + " 2>&1",
+                        &status);
   EXPECT_EQ(status, 0) << log;
   fs::remove_all(ws / ".git");
   EXPECT_EQ(read_file(ws / "img.bin"), binary_blob(7000, 2));
@@ -101,8 +107,9 @@ TEST_F(Patch, ThreeGibBinaryIsSummarisedNotLoaded) {
   auto set = compute_changes(*trees, *Manifest::load(s.dir), *meta, false);
   ASSERT_EQ(set->changes.size(), 1u);
   std::string text;
-  ASSERT_TRUE(write_patch(set->changes[0], *trees, PatchOptions{},
-                          [&text](std::string_view v) { text += v; }).ok());
+  ASSERT_TRUE(write_patch(set->changes[0], *trees, PatchOptions{}, [&text](std::string_view v) {
+                text += v;
+              }).ok());
   EXPECT_EQ(text.substr(text.find("Binary")), "Binary files a/huge.bin and b/huge.bin differ\n");
 }
 

@@ -223,14 +223,19 @@ TEST_F(Snapshot, HostileNamesAreCopiedAndShownEscaped) {
   testing::write_file(ws / esc, "2");
   testing::write_file(ws / bad, "3");
   testing::write_file(ws / tab, "4");
-  ASSERT_EQ(::mkfifo((ws / ("\x1b]0;title\x07" "fifo")).c_str(), 0644), 0);
+  ASSERT_EQ(::mkfifo((ws / ("\x1b]0;title\x07"
+                            "fifo"))
+                         .c_str(),
+                     0644),
+            0);
   auto s = snapshot();
   EXPECT_EQ(testing::read_file(s.snapshot / nl), "1");
   EXPECT_EQ(testing::read_file(s.snapshot / esc), "2");
   EXPECT_EQ(testing::read_file(s.snapshot / bad), "3");
   EXPECT_EQ(testing::read_file(s.snapshot / tab), "4");
   EXPECT_NE(messages.find("skip '\\x1b]0;title\\x07fifo': a FIFO is never copied"),
-            std::string::npos) << messages;
+            std::string::npos)
+      << messages;
   EXPECT_EQ(messages.find('\x1b'), std::string::npos);
 }
 

@@ -27,7 +27,8 @@ class TempDir {
     std::error_code ec;
     // Restore permissions the tests removed, so the tree can go.
     std::string cmd = "chmod -R u+rwx '" + path_.string() + "' 2>/dev/null";
-    if (std::system(cmd.c_str()) != 0) {}
+    if (std::system(cmd.c_str()) != 0) {
+    }
     fs::remove_all(path_, ec);
   }
   TempDir(const TempDir&) = delete;
@@ -68,8 +69,10 @@ inline std::string run(const std::string& cmd, int* status = nullptr) {
 inline std::string shell_quote(const std::string& s) {
   std::string out = "'";
   for (char c : s) {
-    if (c == '\'') out += "'\\''";
-    else out += c;
+    if (c == '\'')
+      out += "'\\''";
+    else
+      out += c;
   }
   return out + "'";
 }

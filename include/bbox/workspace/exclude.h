@@ -12,9 +12,9 @@
 // O(pattern length x path length), never exponential.
 #pragma once
 
+#include <bitset>
 #include <cstdint>
 #include <filesystem>
-#include <bitset>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -45,13 +45,13 @@ class Glob {
 
 // One gitignore line, parsed.
 struct IgnoreRule {
-  std::string text;   // the line as written (after trimming)
-  std::string base;   // directory of the file it came from, "" or "a/b/"
+  std::string text;  // the line as written (after trimming)
+  std::string base;  // directory of the file it came from, "" or "a/b/"
   bool negated = false;
   bool must_be_dir = false;
   bool basename_only = false;  // no '/' in the pattern: match the last component
-  std::string pattern;          // without '!', leading '/' and trailing '/'
-  size_t literal_prefix = 0;    // git's "nowildcardlen", for its prefix split
+  std::string pattern;         // without '!', leading '/' and trailing '/'
+  size_t literal_prefix = 0;   // git's "nowildcardlen", for its prefix split
 };
 
 enum class Verdict { kNoMatch, kExcluded, kIncluded };

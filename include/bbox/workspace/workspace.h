@@ -65,7 +65,7 @@ struct FinishOptions {
   bool interactive_review = false;  // --review
   bool yes = false;                 // --yes: accept even what the default policy holds back
   std::optional<std::filesystem::path> output_patch;  // write a patch, touch nothing
-  bool include_ignored = false;     // offer gitignored files too
+  bool include_ignored = false;                       // offer gitignored files too
 };
 
 // Diff, review, flush, then removal of the session dir once the flush
@@ -82,10 +82,10 @@ Result<SessionDir> open_session(const std::string& id);
 struct SessionInfo {
   std::string id;
   std::filesystem::path workspace;
-  std::string state;       // "snapshotting", "ready", "flushing"
-  int64_t created = 0;     // unix seconds
+  std::string state;    // "snapshotting", "ready", "flushing"
+  int64_t created = 0;  // unix seconds
   size_t pending_changes = 0;
-  bool in_use = false;     // another bbox holds the session (running or in review)
+  bool in_use = false;  // another bbox holds the session (running or in review)
 };
 
 // Every session directory of the caller, oldest first, with the number of
