@@ -7,7 +7,7 @@
 namespace bbox::net {
 
 DnsResponder::DnsResponder(EgressRules& rules, AuditLog& audit, Send to_guest,
-                           std::function<void(Bytes)> to_upstream)
+                           std::function<int(Bytes)> to_upstream)
     : rules_(rules),
       audit_(audit),
       to_guest_(std::move(to_guest)),
@@ -62,15 +62,16 @@ void DnsResponder::forward(Pending p, Clock::time_point now) {
                         [&](const Pending& q) { return q.upstream_id == p.upstream_id; });
   }
   p.deadline = now + rules_.policy().upstream_timeout;
-  to_upstream_(build_dns_query(p.upstream_id, p.question.name, p.question.type));
+  p.channel = to_upstream_(build_dns_query(p.upstream_id, p.question.name, p.question.type));
   pending_.push_back(std::move(p));
 }
 
-void DnsResponder::on_upstream(Bytes datagram, Clock::time_point now) {
+void DnsResponder::on_upstream(Bytes datagram, int channel, Clock::time_point now) {
   auto msg = parse_dns(datagram);
   if (!msg || !msg->is_response()) return;
-  auto it = std::find_if(pending_.begin(), pending_.end(),
-                         [&](const Pending& p) { return p.upstream_id == msg->id; });
+  auto it = std::find_if(pending_.begin(), pending_.end(), [&](const Pending& p) {
+    return p.upstream_id == msg->id && p.channel == channel;
+  });
   if (it == pending_.end()) return;
   if (msg->questions.size() != 1 || msg->questions[0].name != it->question.name ||
       msg->questions[0].type != it->question.type) {

@@ -24,17 +24,19 @@ class DnsResponder {
   static constexpr size_t kMaxPending = 256;
 
   DnsResponder(EgressRules& rules, AuditLog& audit, Send to_guest,
-               std::function<void(Bytes)> to_upstream);
+               std::function<int(Bytes)> to_upstream);
 
   // A UDP datagram from the guest to 10.0.2.3:53.
   void on_query(const ParsedFrame& f, Clock::time_point now);
-  void on_upstream(Bytes datagram, Clock::time_point now);
+  // `channel` is the socket the datagram came in on (see EgressFilter::Hooks).
+  void on_upstream(Bytes datagram, int channel, Clock::time_point now);
   void expire(Clock::time_point now);
   std::optional<Clock::time_point> next_deadline() const;
 
  private:
   struct Pending {
     uint16_t upstream_id = 0;
+    int channel = 0;
     uint16_t guest_id = 0;
     bool recursion_desired = true;
     DnsQuestion question;
@@ -62,7 +64,7 @@ class DnsResponder {
   EgressRules& rules_;
   AuditLog& audit_;
   Send to_guest_;
-  std::function<void(Bytes)> to_upstream_;
+  std::function<int(Bytes)> to_upstream_;
   std::deque<Pending> pending_;  // oldest first
   std::mt19937 ids_;
 };

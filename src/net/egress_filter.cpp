@@ -178,8 +178,8 @@ void EgressFilter::from_slirp(std::vector<uint8_t>& frame) {
   fix_checksums(frame);
 }
 
-void EgressFilter::from_upstream(Bytes datagram, Clock::time_point now) {
-  dns_->on_upstream(datagram, now);
+void EgressFilter::from_upstream(Bytes datagram, Clock::time_point now, int channel) {
+  dns_->on_upstream(datagram, channel, now);
 }
 
 void EgressFilter::expire(Clock::time_point now) { dns_->expire(now); }

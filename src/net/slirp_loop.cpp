@@ -51,16 +51,21 @@ SlirpConfig slirp_config(const EgressPolicy& policy) {
 
 }  // namespace
 
-SlirpLoop::SlirpLoop(EgressPolicy policy, AuditLog& audit, UniqueFd listener, UniqueFd upstream)
+SlirpLoop::SlirpLoop(EgressPolicy policy, AuditLog& audit, UniqueFd listener,
+                     std::vector<UniqueFd> upstream)
     : audit_(audit),
       filter_(std::move(policy), audit,
               {[this](std::vector<uint8_t> f) { queue_to_guest(std::move(f)); },
-               [this](Bytes d) {
-                 // Connected UDP socket; a failed send shows up as SERVFAIL later.
-                 (void)::send(upstream_.get(), d.data(), d.size(), MSG_DONTWAIT);
-               }}),
+               [this](Bytes d) { return send_upstream(d); }}),
       listener_(std::move(listener)),
       upstream_(std::move(upstream)) {}
+
+int SlirpLoop::send_upstream(Bytes query) {
+  auto channel = static_cast<size_t>(pick_() % upstream_.size());
+  // Connected UDP socket; a failed send shows up as SERVFAIL later.
+  (void)::send(upstream_[channel].get(), query.data(), query.size(), MSG_DONTWAIT);
+  return static_cast<int>(channel);
+}
 
 SlirpLoop::~SlirpLoop() {
   stop_ = true;
@@ -134,8 +139,9 @@ void SlirpLoop::iterate() {
   slirp_pollfds_fill(slirp_, &slirp_timeout, cb_add_poll, this);
   size_t own = pollfds_.size();
   pollfds_.push_back({wake_.get(), POLLIN, 0});
-  pollfds_.push_back({upstream_.get(), POLLIN, 0});
   pollfds_.push_back({listener_.get(), POLLIN, 0});
+  for (const UniqueFd& fd : upstream_) pollfds_.push_back({fd.get(), POLLIN, 0});
+  size_t guest_at = pollfds_.size();
   if (guest_) {
     short events = static_cast<short>(out_.size() < kMaxGuestOutput ? POLLIN : 0);
     if (!out_.empty()) events |= POLLOUT;
@@ -153,10 +159,12 @@ void SlirpLoop::iterate() {
     uint64_t count;
     (void)::read(wake_.get(), &count, sizeof count);
   }
-  if (pollfds_[own + 1].revents & POLLIN) read_upstream();
-  if (pollfds_[own + 2].revents & POLLIN) handle_listener();
-  if (guest_ && pollfds_.size() > own + 3) {
-    short re = pollfds_[own + 3].revents;
+  for (size_t i = 0; i < upstream_.size(); ++i) {
+    if (pollfds_[own + 2 + i].revents & POLLIN) read_upstream(i);
+  }
+  if (pollfds_[own + 1].revents & POLLIN) handle_listener();
+  if (guest_ && pollfds_.size() > guest_at) {
+    short re = pollfds_[guest_at].revents;
     if (re & POLLOUT) flush_guest();
     if (re & (POLLIN | POLLHUP | POLLERR)) read_guest();
   }
@@ -229,12 +237,13 @@ void SlirpLoop::close_guest() {
   out_.clear();
 }
 
-void SlirpLoop::read_upstream() {
+void SlirpLoop::read_upstream(size_t channel) {
   std::vector<uint8_t> buf(65536);
   for (int i = 0; i < 64; ++i) {
-    ssize_t n = ::recv(upstream_.get(), buf.data(), buf.size(), MSG_DONTWAIT);
+    ssize_t n = ::recv(upstream_[channel].get(), buf.data(), buf.size(), MSG_DONTWAIT);
     if (n <= 0) return;  // EAGAIN, or ICMP refused on the connected socket
-    filter_.from_upstream(Bytes(buf.data(), static_cast<size_t>(n)), EgressFilter::Clock::now());
+    filter_.from_upstream(Bytes(buf.data(), static_cast<size_t>(n)), EgressFilter::Clock::now(),
+                          static_cast<int>(channel));
   }
 }
 

@@ -7,10 +7,12 @@
 #include <slirp/libslirp.h>
 
 #include <poll.h>
+
 #include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <mutex>
+#include <random>
 #include <string>
 #include <thread>
 #include <vector>
@@ -23,8 +25,11 @@ namespace bbox::net {
 
 class SlirpLoop {
  public:
-  // Takes the listening socket and a UDP socket connected to the resolver.
-  SlirpLoop(EgressPolicy policy, AuditLog& audit, UniqueFd listener, UniqueFd upstream);
+  // Takes the listening socket and UDP sockets connected to the resolver;
+  // each query goes out on one picked at random, so its source port is one
+  // more thing a spoofed answer has to guess.
+  SlirpLoop(EgressPolicy policy, AuditLog& audit, UniqueFd listener,
+            std::vector<UniqueFd> upstream);
   ~SlirpLoop();  // stops and joins the thread, then frees libslirp
 
   Status start();
@@ -44,7 +49,8 @@ class SlirpLoop {
   void read_guest();
   void flush_guest();
   void close_guest();
-  void read_upstream();
+  int send_upstream(Bytes query);
+  void read_upstream(size_t channel);
   void run_timers();
   void queue_to_guest(std::vector<uint8_t> frame);
 
@@ -60,7 +66,9 @@ class SlirpLoop {
   std::mutex mu_;
   AuditLog& audit_;
   EgressFilter filter_;
-  UniqueFd listener_, upstream_, guest_, wake_;
+  UniqueFd listener_, guest_, wake_;
+  std::vector<UniqueFd> upstream_;
+  std::mt19937 pick_{std::random_device{}()};
   Slirp* slirp_ = nullptr;
   SlirpCb callbacks_{};
   std::vector<Timer*> timers_;

@@ -15,6 +15,8 @@ namespace bbox::net {
 
 namespace {
 
+constexpr int kUpstreamSockets = 4;  // each with its own ephemeral source port
+
 Result<UniqueFd> listen_unix(const std::filesystem::path& path) {
   sockaddr_un addr{};
   addr.sun_family = AF_UNIX;
@@ -83,14 +85,18 @@ Result<std::unique_ptr<NetworkSwitch>> NetworkSwitch::start(
     if (!system) return system.error().wrap("start the guest network");
     policy.upstream_resolver = *system;
   }
-  auto upstream = connect_resolver(*policy.upstream_resolver);
-  if (!upstream) return upstream.error();
+  std::vector<UniqueFd> upstream;
+  for (int i = 0; i < kUpstreamSockets; ++i) {
+    auto fd = connect_resolver(*policy.upstream_resolver);
+    if (!fd) return fd.error();
+    upstream.push_back(std::move(*fd));
+  }
   auto listener = listen_unix(socket_path);
   if (!listener) return listener.error();
 
   auto audit = std::make_unique<AuditLog>(std::move(log));
   auto loop = std::make_unique<SlirpLoop>(std::move(policy), *audit, std::move(*listener),
-                                          std::move(*upstream));
+                                          std::move(upstream));
   std::unique_ptr<NetworkSwitch> sw(
       new NetworkSwitch(socket_path, std::move(audit), std::move(loop)));
   if (auto st = sw->loop_->start(); !st) return st.error();

@@ -24,7 +24,10 @@ struct Harness {
   explicit Harness(EgressPolicy p)
       : filter(std::move(p), audit,
                {[this](std::vector<uint8_t> f) { to_guest.push_back(std::move(f)); },
-                [this](Bytes d) { upstream.emplace_back(d.begin(), d.end()); }}) {}
+                [this](Bytes d) {
+                  upstream.emplace_back(d.begin(), d.end());
+                  return 0;
+                }}) {}
 
   bool send(std::vector<uint8_t> frame) { return filter.from_guest(frame, now); }
 
@@ -420,6 +423,23 @@ TEST(EgressFilterFlood, UdpSourcePortsAreCappedUntilOldFlowsExpire) {
   auto fresh = datagram(30000);
   EXPECT_FALSE(filter.from_guest(fresh, now + std::chrono::seconds(1)));
   EXPECT_TRUE(filter.from_guest(fresh, now + std::chrono::seconds(250)));
+}
+
+}  // namespace
+}  // namespace bbox::net
+
+namespace bbox::net {
+namespace {
+
+TEST(EgressFilterDns, AnswerOnAnotherUpstreamSocketIsIgnored) {
+  Harness h(standard());
+  h.query("allowed.test");
+  auto q = parse_dns(h.upstream.back()).value();
+  DnsReply r{q.id, true, q.questions[0], 0, {a("allowed.test", kAllowedIp)}};
+  h.filter.from_upstream(build_dns_response(r), h.now, 1);  // the query went out on 0
+  EXPECT_TRUE(h.to_guest.empty());
+  h.filter.from_upstream(build_dns_response(r), h.now, 0);
+  EXPECT_EQ(h.to_guest.size(), 1u);
 }
 
 }  // namespace

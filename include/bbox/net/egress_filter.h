@@ -45,7 +45,9 @@ class EgressFilter {
   using Clock = std::chrono::steady_clock;
   struct Hooks {
     std::function<void(std::vector<uint8_t> frame)> to_guest;
-    std::function<void(Bytes datagram)> to_upstream;  // a DNS query for the host resolver
+    // Sends a DNS query to the host resolver; returns the channel (socket)
+    // it went out on, whose answers alone can match it.
+    std::function<int(Bytes datagram)> to_upstream;
   };
 
   EgressFilter(EgressPolicy policy, AuditLog& audit, Hooks hooks);
@@ -58,7 +60,7 @@ class EgressFilter {
   // they come from the gateway.
   void from_slirp(std::vector<uint8_t>& frame);
   // A datagram from the host resolver.
-  void from_upstream(Bytes datagram, Clock::time_point now);
+  void from_upstream(Bytes datagram, Clock::time_point now, int channel = 0);
   // Answers queries the host resolver did not answer in time (SERVFAIL).
   void expire(Clock::time_point now);
   std::optional<Clock::time_point> next_deadline() const;

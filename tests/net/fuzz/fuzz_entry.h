@@ -48,7 +48,7 @@ inline void one_filter(const uint8_t* data, size_t size) {
         p.host_ports = {8080};
         return p;
       }(),
-      audit, {[](std::vector<uint8_t>) {}, [](Bytes) {}});
+      audit, {[](std::vector<uint8_t>) {}, [](Bytes) { return 0; }});
   static auto now = std::chrono::steady_clock::now();
   if (size < 1) return;
   now += std::chrono::seconds(1);
