@@ -53,16 +53,16 @@ std::vector<std::string> custom_agent_names(const Context& ctx) {
 // `bbox NAME` where NAME is neither a command nor an agent: list the agents.
 int unknown_command(const CLI::App& app, const Context& ctx, const std::string& word) {
   std::string agents;
-  for (const config::Agent& a : config::builtin_agents()) agents += (agents.empty() ? "" : ", ") + a.name;
+  for (const config::Agent& a : config::builtin_agents())
+    agents += (agents.empty() ? "" : ", ") + a.name;
   for (const std::string& n : ctx.custom_agents) agents += ", " + ui::printable(n);
   std::string commands;
-  for (const CLI::App* sub : app.get_subcommands([](const CLI::App* s) {
-         return s->get_group() != "Agents";
-       })) {
+  for (const CLI::App* sub :
+       app.get_subcommands([](const CLI::App* s) { return s->get_group() != "Agents"; })) {
     commands += (commands.empty() ? "" : ", ") + sub->get_name();
   }
-  ui::error("unknown agent or command {}: known agents are {}; commands are {}",
-            ui::quoted(word), agents, commands);
+  ui::error("unknown agent or command {}: known agents are {}; commands are {}", ui::quoted(word),
+            agents, commands);
   return exit_code::kUsage;
 }
 
@@ -85,8 +85,9 @@ int main(int argc, char** argv) {
   Context ctx;
   PreScan pre = prescan(argc, argv);
   ctx.config_flag = pre.config;
-  app.add_option("--config", ctx.config_flag, "Global config file (default: "
-                                              "~/.config/broodbox/config.yaml)");
+  app.add_option("--config", ctx.config_flag,
+                 "Global config file (default: "
+                 "~/.config/broodbox/config.yaml)");
   app.add_flag("--verbose,-v", ctx.verbose, "Say more: info and debug messages on stderr")
       ->each([](const std::string&) { log::init(log::Options{.verbose = true}); });
   ctx.custom_agents = custom_agent_names(ctx);

@@ -15,16 +15,18 @@ void add_one(CLI::App& app, Context& ctx, const std::string& name, const std::st
   auto flags = std::make_shared<RunFlags>();
   add_run_flags(cmd, *flags, RunKind::kAgent);
   cmd->callback([&ctx, cmd, flags, name] {
-    run_command(*flags, *cmd, ctx, [&](const config::EffectiveConfig& cfg)
-                                       -> std::optional<RunTarget> {
-      if (const config::Agent* a = cfg.find_agent(name)) return RunTarget{RunKind::kAgent, *a};
-      auto invalid = cfg.invalid_agents.find(name);
-      std::string why = invalid != cfg.invalid_agents.end()
-                            ? invalid->second
-                            : fmt::format("agent {} is not defined", ui::quoted(name));
-      ctx.fail(exit_code::kError, fmt::format("{} (run 'bbox agents doctor' for details)", why));
-      return std::nullopt;
-    });
+    run_command(*flags, *cmd, ctx,
+                [&](const config::EffectiveConfig& cfg) -> std::optional<RunTarget> {
+                  if (const config::Agent* a = cfg.find_agent(name))
+                    return RunTarget{RunKind::kAgent, *a};
+                  auto invalid = cfg.invalid_agents.find(name);
+                  std::string why = invalid != cfg.invalid_agents.end()
+                                        ? invalid->second
+                                        : fmt::format("agent {} is not defined", ui::quoted(name));
+                  ctx.fail(exit_code::kError,
+                           fmt::format("{} (run 'bbox agents doctor' for details)", why));
+                  return std::nullopt;
+                });
   });
 }
 

@@ -57,14 +57,16 @@ void inspect(Context& ctx, const std::string& name, bool as_json) {
     } else {
       std::string known;
       for (const std::string& n : cfg->agent_names()) known += (known.empty() ? "" : ", ") + n;
-      ctx.fail(exit_code::kUsage, fmt::format("unknown agent {}: known agents are {}",
-                                              ui::quoted(name), known));
+      ctx.fail(exit_code::kUsage,
+               fmt::format("unknown agent {}: known agents are {}", ui::quoted(name), known));
     }
     return;
   }
-  if (as_json) fmt::print("{}\n", agent_json(*a).dump(2, ' ', false,
-                                                      nlohmann::json::error_handler_t::replace));
-  else fmt::print("{}", agent_text(*a));
+  if (as_json)
+    fmt::print("{}\n",
+               agent_json(*a).dump(2, ' ', false, nlohmann::json::error_handler_t::replace));
+  else
+    fmt::print("{}", agent_text(*a));
 }
 
 // Checks every custom agent and the variables each one requires.
@@ -87,8 +89,7 @@ void doctor(Context& ctx) {
     }
     bad = true;
     for (const std::string& v : missing) {
-      fmt::print("missing  {}: requires {} on the host\n", ui::printable(a.name),
-                 ui::printable(v));
+      fmt::print("missing  {}: requires {} on the host\n", ui::printable(a.name), ui::printable(v));
     }
   }
   ctx.exit_code = bad ? exit_code::kError : exit_code::kOk;
@@ -109,8 +110,9 @@ void add_agents_commands(CLI::App& app, Context& ctx) {
   sub_list->callback([&ctx, json_flag] { list(ctx, *json_flag); });
 
   auto name = std::make_shared<std::string>();
-  auto* ins = agents->add_subcommand("inspect", "Show an agent's settings and where each "
-                                                "comes from");
+  auto* ins = agents->add_subcommand("inspect",
+                                     "Show an agent's settings and where each "
+                                     "comes from");
   ins->add_option("name", *name, "Agent name")->required();
   ins->add_flag("--json", *json_flag, "Print JSON");
   ins->callback([&ctx, name, json_flag] { inspect(ctx, *name, *json_flag); });
@@ -125,7 +127,8 @@ void add_agents_commands(CLI::App& app, Context& ctx) {
     cmd->callback([&ctx, verb, rest] {  // rest owns the option's storage
       ctx.fail(exit_code::kNotBuilt, fmt::format("bbox agents {} is not yet available in this "
                                                  "build: declare agents under 'agents:' in the "
-                                                 "global config", verb));
+                                                 "global config",
+                                                 verb));
     });
   }
 }

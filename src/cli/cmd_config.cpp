@@ -55,8 +55,7 @@ std::vector<Row> rows(const config::EffectiveConfig& c) {
       {"git.forward_ssh_agent", c.git_forward_ssh_agent.value, c.git_forward_ssh_agent.source},
       {"settings_import.enabled", c.settings_import.value, c.settings_import.source},
       {"auth.save_credentials", c.save_credentials.value, c.save_credentials.source},
-      {"auth.seed_host_credentials", c.seed_host_credentials.value,
-       c.seed_host_credentials.source},
+      {"auth.seed_host_credentials", c.seed_host_credentials.value, c.seed_host_credentials.source},
   };
   for (const auto& [cat, v] : c.settings_categories) {
     r.push_back({"settings_import.categories." + cat, v.value, v.source});
@@ -85,12 +84,13 @@ void print_text(const config::EffectiveConfig& c) {
 
 void show(Context& ctx, const std::string& workspace, bool as_json) {
   std::error_code ec;
-  std::filesystem::path dir = workspace.empty() ? std::filesystem::current_path(ec)
-                                                : std::filesystem::path(workspace);
+  std::filesystem::path dir =
+      workspace.empty() ? std::filesystem::current_path(ec) : std::filesystem::path(workspace);
   struct stat st {};
   if (ec || ::stat(dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) {
     ctx.fail(exit_code::kUsage, fmt::format("invalid value for --workspace: {}: expected an "
-                                            "existing directory", ui::quoted(dir.string())));
+                                            "existing directory",
+                                            ui::quoted(dir.string())));
     return;
   }
   std::optional<config::EffectiveConfig> c = ctx.load(dir);
@@ -108,8 +108,8 @@ void init(Context& ctx) {
   std::error_code ec;
   std::filesystem::create_directories(path.parent_path(), ec);
   if (ec) {
-    ctx.fail(exit_code::kError, fmt::format("create {}: {}", ui::quoted(path.parent_path().string()),
-                                            ec.message()));
+    ctx.fail(exit_code::kError,
+             fmt::format("create {}: {}", ui::quoted(path.parent_path().string()), ec.message()));
     return;
   }
   // O_EXCL: never overwrite an existing config, nor write through a symlink.
@@ -117,8 +117,8 @@ void init(Context& ctx) {
   if (!fd) {
     int err = errno;
     if (err == EEXIST) {
-      ctx.fail(exit_code::kError, fmt::format("refuse to overwrite {}: it already exists",
-                                              ui::quoted(path.string())));
+      ctx.fail(exit_code::kError,
+               fmt::format("refuse to overwrite {}: it already exists", ui::quoted(path.string())));
     } else {
       ctx.fail(exit_code::kError, errno_error("create " + ui::quoted(path.string()), err).message);
     }
@@ -143,8 +143,8 @@ json config_json(const config::EffectiveConfig& c) {
   for (const config::Agent& a : c.agents) agents.push_back(agent_json(a));
   json warnings = json::array();
   for (const config::Notice& n : c.notices) {
-    warnings.push_back({{"key", n.key}, {"value", n.value}, {"reason", n.reason},
-                        {"message", n.str()}});
+    warnings.push_back(
+        {{"key", n.key}, {"value", n.value}, {"reason", n.reason}, {"message", n.str()}});
   }
   json invalid = json::object();
   for (const auto& [name, why] : c.invalid_agents) invalid[name] = why;
@@ -161,8 +161,9 @@ void add_config_command(CLI::App& app, Context& ctx) {
   cfg->require_subcommand(1);
   auto workspace = std::make_shared<std::string>();
   auto as_json = std::make_shared<bool>(false);
-  auto* show_cmd = cfg->add_subcommand("show", "Show the effective configuration and where "
-                                               "each value comes from");
+  auto* show_cmd = cfg->add_subcommand("show",
+                                       "Show the effective configuration and where "
+                                       "each value comes from");
   show_cmd->add_option("--workspace", *workspace, "Project folder (default: current directory)");
   show_cmd->add_flag("--json", *as_json, "Print JSON");
   show_cmd->callback([&ctx, workspace, as_json] { show(ctx, *workspace, *as_json); });

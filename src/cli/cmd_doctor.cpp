@@ -73,19 +73,24 @@ void check_programs(Report& r) {
     const char* program;
     const char* package;
   };
-  for (const Need& n : {Need{"qemu-system-x86_64", "qemu-system-x86"}, Need{"mkfs.ext4", "e2fsprogs"},
-                        Need{"newuidmap", "uidmap"}, Need{"newgidmap", "uidmap"}}) {
+  for (const Need& n :
+       {Need{"qemu-system-x86_64", "qemu-system-x86"}, Need{"mkfs.ext4", "e2fsprogs"},
+        Need{"newuidmap", "uidmap"}, Need{"newgidmap", "uidmap"}}) {
     if (std::optional<fs::path> p = find_program(n.program)) {
       r.ok(n.program, p->string());
     } else {
       r.missing(n.program, fmt::format("install the Debian package '{}' (sudo apt-get install "
-                                       "{})", n.package, n.package));
+                                       "{})",
+                                       n.package, n.package));
     }
   }
   const fs::path virtiofsd = "/usr/lib/qemu/virtiofsd";
-  if (executable(virtiofsd)) r.ok("virtiofsd", virtiofsd.string());
-  else r.missing("virtiofsd", "install the Debian package 'qemu-system-common' (sudo apt-get "
-                              "install qemu-system-common)");
+  if (executable(virtiofsd))
+    r.ok("virtiofsd", virtiofsd.string());
+  else
+    r.missing("virtiofsd",
+              "install the Debian package 'qemu-system-common' (sudo apt-get "
+              "install qemu-system-common)");
 }
 
 void check_ids(Report& r) {
@@ -105,8 +110,9 @@ void check_ids(Report& r) {
 
 void check_kvm(Report& r) {
   if (::access("/dev/kvm", R_OK | W_OK) != 0) {
-    r.note("/dev/kvm", "not usable by this user: sessions run under TCG emulation (slower); add "
-                       "the user to the 'kvm' group for KVM");
+    r.note("/dev/kvm",
+           "not usable by this user: sessions run under TCG emulation (slower); add "
+           "the user to the 'kvm' group for KVM");
   } else if (::access("/sys/module/kvm_pvm", F_OK) == 0) {
     r.note("/dev/kvm", "PVM, which cannot boot the guest kernel: sessions run under TCG");
   } else {

@@ -8,27 +8,29 @@
 namespace bbox::cli {
 
 void add_run_image_command(CLI::App& app, Context& ctx) {
-  auto* cmd = app.add_subcommand("run-image", "Run any image as an ephemeral sandbox: "
-                                              "run-image IMAGE [flags] -- CMD [args]");
+  auto* cmd = app.add_subcommand("run-image",
+                                 "Run any image as an ephemeral sandbox: "
+                                 "run-image IMAGE [flags] -- CMD [args]");
   auto flags = std::make_shared<RunFlags>();
   auto image = std::make_shared<std::string>();
   cmd->add_option("image", *image, "Image reference")->required();
   add_run_flags(cmd, *flags, RunKind::kRunImage);
   cmd->callback([&ctx, cmd, flags, image] {
-    run_command(*flags, *cmd, ctx, [&](const config::EffectiveConfig& cfg)
-                                       -> std::optional<RunTarget> {
-      RunTarget t{RunKind::kRunImage, {}};
-      config::Agent& a = t.agent;
-      a.name = "run-image";
-      a.image.set(*image, config::Source::kFlag);
-      a.cpus = cfg.cpus;
-      a.memory_mib = cfg.memory_mib;
-      a.tmp_size_mib = cfg.tmp_size_mib;
-      a.egress_profile.value = cfg.egress_profile.value.value_or(session::EgressProfile::kPermissive);
-      a.egress_hosts.value = {{session::EgressProfile::kStandard, config::standard_dev_hosts()},
-                              {session::EgressProfile::kLocked, {}}};
-      return t;
-    });
+    run_command(
+        *flags, *cmd, ctx, [&](const config::EffectiveConfig& cfg) -> std::optional<RunTarget> {
+          RunTarget t{RunKind::kRunImage, {}};
+          config::Agent& a = t.agent;
+          a.name = "run-image";
+          a.image.set(*image, config::Source::kFlag);
+          a.cpus = cfg.cpus;
+          a.memory_mib = cfg.memory_mib;
+          a.tmp_size_mib = cfg.tmp_size_mib;
+          a.egress_profile.value =
+              cfg.egress_profile.value.value_or(session::EgressProfile::kPermissive);
+          a.egress_hosts.value = {{session::EgressProfile::kStandard, config::standard_dev_hosts()},
+                                  {session::EgressProfile::kLocked, {}}};
+          return t;
+        });
   });
 }
 

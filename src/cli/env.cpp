@@ -15,9 +15,8 @@ namespace {
 bool reserved(std::string_view name) { return name.substr(0, 5) == "BBOX_"; }
 
 bool forwarded(const std::vector<std::string>& patterns, std::string_view name) {
-  return std::any_of(patterns.begin(), patterns.end(), [&](const std::string& p) {
-    return config::env_pattern_matches(p, name);
-  });
+  return std::any_of(patterns.begin(), patterns.end(),
+                     [&](const std::string& p) { return config::env_pattern_matches(p, name); });
 }
 
 }  // namespace

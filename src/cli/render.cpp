@@ -65,8 +65,8 @@ json agent_json(const config::Agent& a) {
   json names = json::array();
   for (const auto& kv : a.default_env.value) names.push_back(kv.first);  // names, never values
   j["default_env_names"] = with_source(names, a.default_env.source);
-  j["egress_profile"] = with_source(config::egress_profile_name(a.egress_profile.value),
-                                    a.egress_profile.source);
+  j["egress_profile"] =
+      with_source(config::egress_profile_name(a.egress_profile.value), a.egress_profile.source);
   j["egress_profiles"] = profiles_json(a);
   j["egress_hosts_source"] = config::source_name(a.egress_hosts.source);
   j["allow_hosts"] = with_source(hosts_json(a.allow_hosts.value), a.allow_hosts.source);

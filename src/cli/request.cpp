@@ -26,8 +26,8 @@ bool given(const CLI::App& cmd, const std::string& flag) { return cmd.count(flag
 template <typename T>
 bool parse_flag(Context& ctx, const std::string& flag, Result<T> parsed, T& into) {
   if (!parsed) {
-    ctx.fail(exit_code::kUsage, fmt::format("invalid value for {}: {}", flag,
-                                            parsed.error().message));
+    ctx.fail(exit_code::kUsage,
+             fmt::format("invalid value for {}: {}", flag, parsed.error().message));
     return false;
   }
   into = std::move(*parsed);
@@ -41,9 +41,10 @@ bool apply_resources(config::Agent& a, const RunFlags& f, const CLI::App& cmd, C
     uint64_t mib = 0;
     if (!parse_flag(ctx, flag, config::parse_size_mib(text), mib)) return false;
     if (mib > max) {
-      ctx.fail(exit_code::kUsage, fmt::format("invalid value for {}: {} is more than the limit "
-                                              "of {}", flag, ui::quoted(text),
-                                              config::format_size_mib(max)));
+      ctx.fail(exit_code::kUsage,
+               fmt::format("invalid value for {}: {} is more than the limit "
+                           "of {}",
+                           flag, ui::quoted(text), config::format_size_mib(max)));
       return false;
     }
     into.set(mib, Source::kFlag);
@@ -96,7 +97,8 @@ bool apply_egress(const config::EffectiveConfig& cfg, config::Agent& a, const Ru
   if (req.egress == session::EgressProfile::kLocked && req.allow_hosts.empty()) {
     ctx.fail(exit_code::kUsage, fmt::format("egress profile 'locked' allows no host for {}: add "
                                             "--allow-host HOST or choose --egress-profile "
-                                            "standard or permissive", ui::quoted(a.name)));
+                                            "standard or permissive",
+                                            ui::quoted(a.name)));
     return false;
   }
   return true;
@@ -140,8 +142,8 @@ bool apply_env(const RunTarget& t, const RunFlags& f, Context& ctx, SessionReque
     for (const std::string& p : *list) {
       const char* flag = list == &f.env ? "--env" : "--env-forward";
       if (Status s = config::validate_env_pattern(p); !s) {
-        ctx.fail(exit_code::kUsage, fmt::format("invalid value for {}: {}", flag,
-                                                s.error().message));
+        ctx.fail(exit_code::kUsage,
+                 fmt::format("invalid value for {}: {}", flag, s.error().message));
         return false;
       }
       plan.patterns.push_back(p);

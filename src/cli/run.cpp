@@ -23,7 +23,8 @@ bool warn_not_built(const RunFlags& f, const CLI::App& cmd, Context& ctx) {
     if (p != "full-access" && p != "observe" && p != "safe-tools" && p != "custom") {
       ctx.fail(exit_code::kUsage, fmt::format("invalid value for --mcp-authz-profile: {}: "
                                               "expected full-access, observe, safe-tools or "
-                                              "custom", ui::quoted(p)));
+                                              "custom",
+                                              ui::quoted(p)));
       return false;
     }
   }
@@ -32,8 +33,10 @@ bool warn_not_built(const RunFlags& f, const CLI::App& cmd, Context& ctx) {
     if (cmd.count(flag) > 0) mcp_flags += (mcp_flags.empty() ? "" : ", ") + std::string(flag);
   }
   if (!mcp_flags.empty()) {
-    ui::warning("MCP servers are not yet available in this build (none are offered to the "
-                "guest): {} has no effect", mcp_flags);
+    ui::warning(
+        "MCP servers are not yet available in this build (none are offered to the "
+        "guest): {} has no effect",
+        mcp_flags);
   }
   struct Off {
     const char* flag;
@@ -45,8 +48,8 @@ bool warn_not_built(const RunFlags& f, const CLI::App& cmd, Context& ctx) {
                        Off{"--no-git-token", f.no_git_token, "git token forwarding"},
                        Off{"--no-git-ssh-agent", f.no_git_ssh_agent, "SSH agent forwarding"}}) {
     if (o.set) {
-      ui::warning("{} is not yet available in this build, so {} has nothing to turn off",
-                  o.feature, o.flag);
+      ui::warning("{} is not yet available in this build, so {} has nothing to turn off", o.feature,
+                  o.flag);
     }
   }
   return true;
@@ -72,9 +75,9 @@ std::optional<std::filesystem::path> resolve_workspace(const RunFlags& flags, Co
   return std::filesystem::absolute(dir).lexically_normal();
 }
 
-void run_command(const RunFlags& flags, const CLI::App& cmd, Context& ctx,
-                 const std::function<std::optional<RunTarget>(const config::EffectiveConfig&)>&
-                     make_target) {
+void run_command(
+    const RunFlags& flags, const CLI::App& cmd, Context& ctx,
+    const std::function<std::optional<RunTarget>(const config::EffectiveConfig&)>& make_target) {
   log::init(log::Options{ctx.verbose, flags.trace});
   std::optional<std::filesystem::path> ws = resolve_workspace(flags, ctx);
   if (!ws) return;

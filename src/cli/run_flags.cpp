@@ -47,8 +47,9 @@ void add_run_flags(CLI::App* cmd, RunFlags& f, RunKind kind) {
   cmd->add_flag("--no-git-ssh-agent", f.no_git_ssh_agent, "Do not forward the SSH agent");
   cmd->add_flag("--timings", f.timings, "Print how long each phase took");
   cmd->add_flag("--trace", f.trace, "Log everything, to stderr and the session log");
-  const char* args_help = kind == RunKind::kAgent ? "Arguments for the agent, after --"
-                                                  : "The command to run and its arguments, after --";
+  const char* args_help = kind == RunKind::kAgent
+                              ? "Arguments for the agent, after --"
+                              : "The command to run and its arguments, after --";
   cmd->add_option("args", f.args, args_help);
 }
 

@@ -50,9 +50,9 @@ std::optional<session::SessionRequest> build_request(const config::EffectiveConf
 // Resolves and runs: loads config for the workspace, builds the request, runs
 // the session and records its exit code. `make_target` picks what runs once
 // the config is known; it prints and returns nothing on failure.
-void run_command(const RunFlags& flags, const CLI::App& cmd, Context& ctx,
-                 const std::function<std::optional<RunTarget>(const config::EffectiveConfig&)>&
-                     make_target);
+void run_command(
+    const RunFlags& flags, const CLI::App& cmd, Context& ctx,
+    const std::function<std::optional<RunTarget>(const config::EffectiveConfig&)>& make_target);
 
 // The environment for the guest command, built from the host's environment:
 // default_env first, then every host variable matching a forward pattern

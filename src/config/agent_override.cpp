@@ -18,13 +18,20 @@ std::vector<SettingsEntry> read_settings(const YamlReader& r, const Node& n,
     r.each(n[i], fmt::format("{}[{}]", path, i),
            {"category", "host_path", "guest_path", "kind", "format", "optional", "allow_keys"},
            [&](const std::string& k, const std::string& sub, const Node& v) {
-             if (k == "optional") e.optional = r.boolean(v, sub);
-             else if (k == "allow_keys") e.allow_keys = r.strings(v, sub);
-             else if (k == "category") e.category = r.string(v, sub);
-             else if (k == "host_path") e.host_path = r.string(v, sub);
-             else if (k == "guest_path") e.guest_path = r.string(v, sub);
-             else if (k == "kind") e.kind = r.string(v, sub);
-             else e.format = r.string(v, sub);
+             if (k == "optional")
+               e.optional = r.boolean(v, sub);
+             else if (k == "allow_keys")
+               e.allow_keys = r.strings(v, sub);
+             else if (k == "category")
+               e.category = r.string(v, sub);
+             else if (k == "host_path")
+               e.host_path = r.string(v, sub);
+             else if (k == "guest_path")
+               e.guest_path = r.string(v, sub);
+             else if (k == "kind")
+               e.kind = r.string(v, sub);
+             else
+               e.format = r.string(v, sub);
            });
     out.push_back(std::move(e));
   }
@@ -81,30 +88,44 @@ AgentOverride read_agent_override(const YamlReader& r, const Node& n, const std:
   a.where = r.where(n);
   r.each(n, path,
          {"image", "description", "command", "env_forward", "env_required", "default_env",
-          "credentials", "settings", "cpus", "memory", "tmp_size", "egress_profile",
-          "egress_hosts", "allow_hosts", "mcp", "settings_import"},
+          "credentials", "settings", "cpus", "memory", "tmp_size", "egress_profile", "egress_hosts",
+          "allow_hosts", "mcp", "settings_import"},
          [&](const std::string& k, const std::string& sub, const Node& v) {
-           if (k == "image") a.image = r.optional_string(v, sub);
-           else if (k == "description") a.description = r.string(v, sub);
-           else if (k == "command") a.command = r.strings(v, sub);
-           else if (k == "env_forward") read_env_patterns(r, v, sub, a);
-           else if (k == "env_required") a.env_required = r.strings(v, sub);
-           else if (k == "default_env") a.default_env = r.string_map(v, sub);
+           if (k == "image")
+             a.image = r.optional_string(v, sub);
+           else if (k == "description")
+             a.description = r.string(v, sub);
+           else if (k == "command")
+             a.command = r.strings(v, sub);
+           else if (k == "env_forward")
+             read_env_patterns(r, v, sub, a);
+           else if (k == "env_required")
+             a.env_required = r.strings(v, sub);
+           else if (k == "default_env")
+             a.default_env = r.string_map(v, sub);
            else if (k == "credentials") {
              r.each(v, sub, {"persist"}, [&](auto&&, const std::string& psub, const Node& pv) {
                a.credentials_persist = r.strings(pv, psub);
              });
-           } else if (k == "settings") a.settings = read_settings(r, v, sub);
+           } else if (k == "settings")
+             a.settings = read_settings(r, v, sub);
            else if (k == "cpus") {
              int64_t cpus = r.integer(v, sub, 0, kMaxCpus);
              if (cpus > 0) a.cpus = static_cast<int>(cpus);
-           } else if (k == "memory") a.memory_mib = r.size(v, sub, kMaxMemoryMib);
-           else if (k == "tmp_size") a.tmp_size_mib = r.size(v, sub, kMaxTmpSizeMib);
-           else if (k == "egress_profile") a.egress_profile = r.egress_profile(v, sub);
-           else if (k == "egress_hosts") read_egress_hosts(r, v, sub, a);
-           else if (k == "allow_hosts") a.allow_hosts = r.hosts(v, sub);
-           else if (k == "mcp") a.mcp = read_mcp(r, v, sub);
-           else a.settings_import = r.settings_import(v, sub);
+           } else if (k == "memory")
+             a.memory_mib = r.size(v, sub, kMaxMemoryMib);
+           else if (k == "tmp_size")
+             a.tmp_size_mib = r.size(v, sub, kMaxTmpSizeMib);
+           else if (k == "egress_profile")
+             a.egress_profile = r.egress_profile(v, sub);
+           else if (k == "egress_hosts")
+             read_egress_hosts(r, v, sub, a);
+           else if (k == "allow_hosts")
+             a.allow_hosts = r.hosts(v, sub);
+           else if (k == "mcp")
+             a.mcp = read_mcp(r, v, sub);
+           else
+             a.settings_import = r.settings_import(v, sub);
          });
   return a;
 }

@@ -45,24 +45,36 @@ Agent make_builtin(const BuiltinSpec& s) {
 
 std::vector<Agent> make_builtins() {
   const std::vector<BuiltinSpec> specs = {
-      {"claude-code", "Anthropic's Claude Code", "claude",
+      {"claude-code",
+       "Anthropic's Claude Code",
+       "claude",
        {"ANTHROPIC_API_KEY", "CLAUDE_*", "NODE_OPTIONS"},
        https({"api.anthropic.com", "*.anthropic.com", "claude.com", "*.claude.com"}),
        ".claude"},
-      {"codex", "OpenAI's Codex CLI", "codex", {"OPENAI_API_KEY", "CODEX_*"},
-       https({"api.openai.com", "*.openai.com"}), ".codex"},
-      {"opencode", "OpenCode", "opencode",
+      {"codex",
+       "OpenAI's Codex CLI",
+       "codex",
+       {"OPENAI_API_KEY", "CODEX_*"},
+       https({"api.openai.com", "*.openai.com"}),
+       ".codex"},
+      {"opencode",
+       "OpenCode",
+       "opencode",
        {"ANTHROPIC_API_KEY", "OPENAI_API_KEY", "OPENROUTER_API_KEY", "OPENCODE_*"},
        https({"api.anthropic.com", "*.anthropic.com", "claude.com", "*.claude.com",
               "api.openai.com", "*.openai.com", "openrouter.ai", "*.openrouter.ai"}),
        ".config/opencode"},
-      {"gemini", "Google's Gemini CLI", "gemini",
+      {"gemini",
+       "Google's Gemini CLI",
+       "gemini",
        {"GEMINI_API_KEY", "GOOGLE_API_KEY", "GOOGLE_CLOUD_PROJECT", "GOOGLE_CLOUD_LOCATION",
         "GOOGLE_GENAI_USE_VERTEXAI", "GOOGLE_APPLICATION_CREDENTIALS", "GEMINI_*"},
        https({"generativelanguage.googleapis.com", "aiplatform.googleapis.com",
               "cloudaicompanion.googleapis.com", "oauth2.googleapis.com", "accounts.google.com"}),
        ".gemini"},
-      {"hermes", "Nous Research's Hermes agent", "hermes",
+      {"hermes",
+       "Nous Research's Hermes agent",
+       "hermes",
        {"ANTHROPIC_API_KEY", "OPENAI_API_KEY", "OPENROUTER_API_KEY", "GEMINI_API_KEY",
         "GOOGLE_API_KEY", "HF_TOKEN", "HERMES_*"},
        https({"api.anthropic.com", "*.anthropic.com", "api.openai.com", "*.openai.com",
@@ -79,20 +91,23 @@ std::vector<Agent> make_builtins() {
 
 const char* source_name(Source source) {
   switch (source) {
-    case Source::kBuiltin: return "built-in";
-    case Source::kGlobal: return "global";
-    case Source::kWorkspace: return "workspace";
-    case Source::kFlag: return "flag";
+    case Source::kBuiltin:
+      return "built-in";
+    case Source::kGlobal:
+      return "global";
+    case Source::kWorkspace:
+      return "workspace";
+    case Source::kFlag:
+      return "flag";
   }
   return "?";
 }
 
 std::vector<AllowedHost> standard_dev_hosts() {
   std::vector<AllowedHost> out = {{"github.com", 443}, {"github.com", 22}};
-  for (AllowedHost& h :
-       https({"api.github.com", "*.githubusercontent.com", "registry.npmjs.org", "pypi.org",
-              "*.pypi.org", "files.pythonhosted.org", "proxy.golang.org", "sum.golang.org",
-              "*.docker.io", "ghcr.io"})) {
+  for (AllowedHost& h : https({"api.github.com", "*.githubusercontent.com", "registry.npmjs.org",
+                               "pypi.org", "*.pypi.org", "files.pythonhosted.org",
+                               "proxy.golang.org", "sum.golang.org", "*.docker.io", "ghcr.io"})) {
     out.push_back(std::move(h));
   }
   return out;

@@ -16,11 +16,14 @@ Error rule(const std::string& name, const std::string& text) {
 // A path relative to the guest (or host) home that cannot leave it.
 Status safe_relative_path(const std::string& p) {
   if (p.empty()) return Error{"empty path"};
-  if (p.front() == '/') return Error{fmt::format("{} is absolute: expected a path relative to "
-                                                 "the home folder", ui::quoted(p))};
+  if (p.front() == '/')
+    return Error{
+        fmt::format("{} is absolute: expected a path relative to "
+                    "the home folder",
+                    ui::quoted(p))};
   std::filesystem::path clean = std::filesystem::path(p).lexically_normal();
-  if (clean == "." || clean.empty()) return Error{fmt::format("{} is the home folder itself",
-                                                               ui::quoted(p))};
+  if (clean == "." || clean.empty())
+    return Error{fmt::format("{} is the home folder itself", ui::quoted(p))};
   for (const auto& part : std::filesystem::path(p)) {
     if (part == "..") return Error{fmt::format("{} contains '..'", ui::quoted(p))};
   }
@@ -41,8 +44,8 @@ Status check_env(const std::string& name, const AgentOverride& o) {
   }
   for (const auto& [key, value] : o.default_env) {
     if (!is_env_name(key)) {
-      return rule(name, fmt::format("default_env: {} is not a valid variable name",
-                                    ui::quoted(key)));
+      return rule(name,
+                  fmt::format("default_env: {} is not a valid variable name", ui::quoted(key)));
     }
     if (key.rfind("BBOX_", 0) == 0) {
       return rule(name, fmt::format("default_env: {} is reserved: bbox sets BBOX_* variables",
@@ -69,7 +72,8 @@ Status check_paths(const std::string& name, const AgentOverride& o) {
     }
     if (!e.kind.empty() && e.kind != "file" && e.kind != "directory" && e.kind != "merge-file") {
       return rule(name, fmt::format("settings[{}].kind {}: expected file, directory or "
-                                    "merge-file", i, ui::quoted(e.kind)));
+                                    "merge-file",
+                                    i, ui::quoted(e.kind)));
     }
   }
   return ok_status();
@@ -85,7 +89,8 @@ Status check_mcp(const std::string& name, const AgentOverride& o) {
   if (!authz.empty() && authz != "full-access" && authz != "observe" && authz != "safe-tools" &&
       authz != "custom") {
     return rule(name, fmt::format("mcp.authz.profile {}: expected full-access, observe, "
-                                  "safe-tools or custom", ui::quoted(authz)));
+                                  "safe-tools or custom",
+                                  ui::quoted(authz)));
   }
   if (mode != "config" && o.mcp->inject_entries > 0) {
     return rule(name, "mcp.inject requires mcp.mode: config");
@@ -103,8 +108,9 @@ Status validate_agent_name(const std::string& name) {
   if (name.empty()) return Error{"agent name is empty"};
   if (name.size() > 64) return rule(name, "name longer than 64 characters");
   if (!std::regex_match(name, re)) {
-    return rule(name, "invalid name: expected a letter or digit, then letters, digits, '-' or "
-                      "'_'");
+    return rule(name,
+                "invalid name: expected a letter or digit, then letters, digits, '-' or "
+                "'_'");
   }
   return ok_status();
 }
@@ -128,7 +134,8 @@ Status validate_custom_agent(const std::string& name, const AgentOverride& o) {
       (hosts == o.egress_hosts.end() || hosts->second.empty())) {
     const char* p = egress_profile_name(profile);
     return rule(name, fmt::format("egress profile {} requires egress_hosts.{} (or set "
-                                  "egress_profile: permissive)", p, p));
+                                  "egress_profile: permissive)",
+                                  p, p));
   }
   return ok_status();
 }

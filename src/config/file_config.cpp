@@ -46,7 +46,8 @@ void read_mcp(const YamlReader& r, const Node& n, FileConfig& c) {
            } else if (k == "port") {
              c.mcp_port = static_cast<uint16_t>(r.integer(v, path, 1, 65535));
            } else if (k == "config") {
-             if (!v.IsNull() && !v.IsMap()) r.fail(v, path, "expected a mapping (authz, aggregation)");
+             if (!v.IsNull() && !v.IsMap())
+               r.fail(v, path, "expected a mapping (authz, aggregation)");
              r.each(v, path, {"authz", "aggregation"}, [](auto&&...) {});
              c.mcp_has_config = !v.IsNull();
            } else if (k == "authz") {
@@ -77,8 +78,10 @@ void read_misc(const YamlReader& r, const std::string& k, const Node& v, FileCon
   } else if (k == "review") {
     r.each(v, k, {"enabled", "exclude_patterns"},
            [&](const std::string& key, const std::string& sub, const Node& rv) {
-             if (key == "enabled") c.review_enabled = r.boolean(rv, sub);
-             else c.exclude_patterns = r.strings(rv, sub);
+             if (key == "enabled")
+               c.review_enabled = r.boolean(rv, sub);
+             else
+               c.exclude_patterns = r.strings(rv, sub);
            });
   } else if (k == "network") {
     r.each(v, k, {"allow_hosts"}, [&](auto&&, const std::string& sub, const Node& hv) {
@@ -128,17 +131,20 @@ Result<FileConfig> parse_config_text(const std::string& text, const std::string&
       r.fail(root, "(top level)", "expected a YAML mapping of settings");
     }
     r.each(root, "",
-           {"defaults", "workspace", "review", "network", "image", "mcp", "git",
-            "settings_import", "auth", "runtime", "agents"},
+           {"defaults", "workspace", "review", "network", "image", "mcp", "git", "settings_import",
+            "auth", "runtime", "agents"},
            [&](const std::string& k, const std::string& path, const Node& v) {
-             if (k == "defaults") read_defaults(r, v, c);
-             else if (k == "mcp") read_mcp(r, v, c);
-             else if (k == "settings_import") c.settings_import = r.settings_import(v, path);
+             if (k == "defaults")
+               read_defaults(r, v, c);
+             else if (k == "mcp")
+               read_mcp(r, v, c);
+             else if (k == "settings_import")
+               c.settings_import = r.settings_import(v, path);
              else if (k == "agents") {
-               r.each_any(v, path, [&](const std::string& name, const std::string& sub,
-                                       const Node& av) {
-                 c.agents[name] = detail::read_agent_override(r, av, sub);
-               });
+               r.each_any(v, path,
+                          [&](const std::string& name, const std::string& sub, const Node& av) {
+                            c.agents[name] = detail::read_agent_override(r, av, sub);
+                          });
              } else {
                read_misc(r, k, v, c);
              }

@@ -83,22 +83,28 @@ Result<std::string> validate_hostname(std::string_view raw) {
   for (size_t i = 0; i < labels.size(); ++i) {
     if (labels[i] == "*" && i == 0) continue;
     if (labels[i].find('*') != std::string_view::npos) {
-      return Error{fmt::format("{}: a wildcard must be the whole leftmost label, as in "
-                               "*.example.com", ui::quoted(raw))};
+      return Error{
+          fmt::format("{}: a wildcard must be the whole leftmost label, as in "
+                      "*.example.com",
+                      ui::quoted(raw))};
     }
     if (Status s = check_label(labels[i], raw); !s) return s.error();
   }
   if (labels[0] == "*" && labels.size() < 3) {
-    return Error{fmt::format("{}: a wildcard needs at least two labels after it, as in "
-                             "*.example.com", ui::quoted(raw))};
+    return Error{
+        fmt::format("{}: a wildcard needs at least two labels after it, as in "
+                    "*.example.com",
+                    ui::quoted(raw))};
   }
   return name;
 }
 
 Result<AllowedHost> parse_allow_host(std::string_view text) {
   if (!text.empty() && text.front() == '[') {
-    return Error{fmt::format("{}: IP addresses are not allowed: the egress filter is DNS-based "
-                             "and takes hostnames", ui::quoted(text))};
+    return Error{
+        fmt::format("{}: IP addresses are not allowed: the egress filter is DNS-based "
+                    "and takes hostnames",
+                    ui::quoted(text))};
   }
   std::string_view host = text;
   std::string_view port;

@@ -103,14 +103,16 @@ Result<std::optional<FileConfig>> load_workspace(const std::filesystem::path& di
     return errno_error("read " + ui::quoted(path.string()), errno);
   }
   if (!S_ISREG(st.st_mode)) {
-    return Error{fmt::format("refuse to read {}: {}; a workspace config file must be a regular "
-                             "file", ui::quoted(path.string()),
-                             S_ISLNK(st.st_mode) ? "it is a symlink" : "not a regular file")};
+    return Error{fmt::format(
+        "refuse to read {}: {}; a workspace config file must be a regular "
+        "file",
+        ui::quoted(path.string()), S_ISLNK(st.st_mode) ? "it is a symlink" : "not a regular file")};
   }
   Result<FileConfig> f = read_config_file(path, /*refuse_links=*/true);
   if (!f) {
-    notices.push_back(Notice{".broodbox.yaml", "", f.error().message + "; the whole file is "
-                             "ignored"});
+    notices.push_back(Notice{".broodbox.yaml", "",
+                             f.error().message + "; the whole file is "
+                                                 "ignored"});
     return std::optional<FileConfig>();
   }
   return std::optional<FileConfig>(std::move(*f));

@@ -30,23 +30,29 @@ class Narrower {
   void lower(Sourced<T>& dst, const std::optional<T>& v, const std::string& key,
              const std::string& shown) {
     if (!v || *v == dst.value) return;
-    if (*v < dst.value) dst.set(*v, kW);
-    else ignore(key, shown, kLowerOnly);
+    if (*v < dst.value)
+      dst.set(*v, kW);
+    else
+      ignore(key, shown, kLowerOnly);
   }
 
   // A switch that the workspace may turn off but not on.
   void only_off(Sourced<bool>& dst, const std::optional<bool>& v, const std::string& key,
                 const std::string& reason) {
     if (!v || *v == dst.value) return;
-    if (!*v) dst.set(false, kW);
-    else ignore(key, "true", reason);
+    if (!*v)
+      dst.set(false, kW);
+    else
+      ignore(key, "true", reason);
   }
 
   void profile(Sourced<EgressProfile>& dst, const std::optional<EgressProfile>& v,
                const std::string& key) {
     if (!v || *v == dst.value) return;
-    if (egress_strictness(*v) > egress_strictness(dst.value)) dst.set(*v, kW);
-    else ignore(key, egress_profile_name(*v), kNoWiderEgress);
+    if (egress_strictness(*v) > egress_strictness(dst.value))
+      dst.set(*v, kW);
+    else
+      ignore(key, egress_profile_name(*v), kNoWiderEgress);
   }
 
   void authz(Sourced<std::string>& dst, const std::optional<std::string>& v,
@@ -95,8 +101,7 @@ void narrow_egress(EffectiveConfig& e, const FileConfig& w, Narrower& n) {
     if (egress_strictness(*w.egress_profile) > egress_strictness(current)) {
       e.egress_profile.set(w.egress_profile, kW);
     } else if (!tightened && *w.egress_profile != current) {
-      n.ignore("defaults.egress_profile", egress_profile_name(*w.egress_profile),
-               kNoWiderEgress);
+      n.ignore("defaults.egress_profile", egress_profile_name(*w.egress_profile), kNoWiderEgress);
     }
   }
   if (!w.allow_hosts.empty()) {
@@ -114,8 +119,10 @@ void narrow_review(EffectiveConfig& e, const FileConfig& w, Narrower& n) {
     }
   }
   if (w.review_enabled && *w.review_enabled != e.review_enabled.value) {
-    if (*w.review_enabled) e.review_enabled.set(true, kW);
-    else n.ignore("review.enabled", "false", "a workspace file cannot turn review off");
+    if (*w.review_enabled)
+      e.review_enabled.set(true, kW);
+    else
+      n.ignore("review.enabled", "false", "a workspace file cannot turn review off");
   }
   if (!w.exclude_patterns.empty()) {
     std::vector<std::string> all = e.exclude_patterns.value;
@@ -161,8 +168,7 @@ void narrow_forwarding(EffectiveConfig& e, const FileConfig& w, Narrower& n) {
   n.only_off(e.save_credentials, w.save_credentials, "auth.save_credentials",
              "a workspace file cannot turn on credential saving");
   if (w.seed_host_credentials && *w.seed_host_credentials) {
-    n.ignore("auth.seed_host_credentials", "true",
-             "a workspace file cannot seed host credentials");
+    n.ignore("auth.seed_host_credentials", "true", "a workspace file cannot seed host credentials");
   }
   if (w.firmware_download) {
     n.ignore("runtime.firmware_download", yes_no(*w.firmware_download), "not used by bbox");

@@ -32,7 +32,8 @@ struct AgentNarrower {
     if (o.env_required) ignore("env_required", "", why);
     if (!o.egress_hosts.empty()) ignore("egress_hosts", "", "a workspace file cannot widen egress");
     if (!o.allow_hosts.empty()) {
-      ignore("allow_hosts", o.allow_hosts.front().name, "a workspace file cannot add allowed hosts");
+      ignore("allow_hosts", o.allow_hosts.front().name,
+             "a workspace file cannot add allowed hosts");
     }
     if (!o.credentials_persist.empty()) {
       ignore("credentials.persist", o.credentials_persist.front(), why);
@@ -47,8 +48,10 @@ struct AgentNarrower {
     for (const std::string& p : *o.env_forward) {
       bool covered = std::any_of(a.env_forward.value.begin(), a.env_forward.value.end(),
                                  [&](const std::string& g) { return env_pattern_subset(p, g); });
-      if (covered) kept.push_back(p);
-      else ignore("env_forward", p, "a workspace file can only narrow env forwarding");
+      if (covered)
+        kept.push_back(p);
+      else
+        ignore("env_forward", p, "a workspace file can only narrow env forwarding");
     }
     a.env_forward.set(std::move(kept), kW);
   }
@@ -56,14 +59,15 @@ struct AgentNarrower {
   template <typename T>
   void lower(Sourced<T>& dst, const std::optional<T>& v, const char* field, std::string shown) {
     if (!v || *v == dst.value) return;
-    if (*v < dst.value) dst.set(*v, kW);
-    else ignore(field, shown, "a workspace file can lower resources, not raise them");
+    if (*v < dst.value)
+      dst.set(*v, kW);
+    else
+      ignore(field, shown, "a workspace file can lower resources, not raise them");
   }
 
   void resources(const AgentOverride& o) {
     lower(a.cpus, o.cpus, "cpus", o.cpus ? std::to_string(*o.cpus) : "");
-    lower(a.memory_mib, o.memory_mib, "memory",
-          o.memory_mib ? format_size_mib(*o.memory_mib) : "");
+    lower(a.memory_mib, o.memory_mib, "memory", o.memory_mib ? format_size_mib(*o.memory_mib) : "");
     lower(a.tmp_size_mib, o.tmp_size_mib, "tmp_size",
           o.tmp_size_mib ? format_size_mib(*o.tmp_size_mib) : "");
     if (o.egress_profile && *o.egress_profile != a.egress_profile.value) {
@@ -79,7 +83,8 @@ struct AgentNarrower {
   void mcp(const AgentOverride& o) {
     if (!o.mcp) return;
     if (o.mcp->enabled) {
-      if (!*o.mcp->enabled) a.mcp_enabled.set(false, kW);
+      if (!*o.mcp->enabled)
+        a.mcp_enabled.set(false, kW);
       else if (a.mcp_enabled.value != std::optional<bool>(true)) {
         ignore("mcp.enabled", "true", "a workspace file cannot turn on MCP forwarding");
       }
@@ -90,15 +95,15 @@ struct AgentNarrower {
     }
     if (o.mcp->authz_profile && *o.mcp->authz_profile != a.mcp_authz_profile.value) {
       const std::string& p = *o.mcp->authz_profile;
-      std::string current = a.mcp_authz_profile.value.empty() ? "full-access"
-                                                               : a.mcp_authz_profile.value;
+      std::string current =
+          a.mcp_authz_profile.value.empty() ? "full-access" : a.mcp_authz_profile.value;
       if (p == current) return;
       if (p != "custom" && stricter_authz(current, p) == p) {
         a.mcp_authz_profile.set(p, kW);
       } else {
-        ignore("mcp.authz.profile", p, p == "custom"
-                                           ? "a workspace file cannot set a custom MCP policy"
-                                           : "a workspace file can only make it stricter");
+        ignore("mcp.authz.profile", p,
+               p == "custom" ? "a workspace file cannot set a custom MCP policy"
+                             : "a workspace file can only make it stricter");
       }
     }
   }
@@ -107,13 +112,15 @@ struct AgentNarrower {
     if (!o.settings_import) return;
     SettingsImport merged = a.settings_import.value_or(SettingsImport{});
     if (o.settings_import->enabled) {
-      if (!*o.settings_import->enabled) merged.enabled = false;
+      if (!*o.settings_import->enabled)
+        merged.enabled = false;
       else if (merged.enabled == std::optional<bool>(false)) {
         ignore("settings_import.enabled", "true", "a workspace file cannot turn it on");
       }
     }
     for (const auto& [cat, on] : o.settings_import->categories) {
-      if (!on) merged.categories[cat] = false;
+      if (!on)
+        merged.categories[cat] = false;
       else if (merged.categories.count(cat) != 0 && !merged.categories[cat]) {
         ignore("settings_import.categories." + cat, "true", "a workspace file cannot turn it on");
       }

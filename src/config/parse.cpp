@@ -28,9 +28,8 @@ std::string lower(std::string_view s) {
 }
 
 bool all_digits(std::string_view s) {
-  return !s.empty() && std::all_of(s.begin(), s.end(), [](unsigned char c) {
-    return std::isdigit(c) != 0;
-  });
+  return !s.empty() &&
+         std::all_of(s.begin(), s.end(), [](unsigned char c) { return std::isdigit(c) != 0; });
 }
 
 // Parses a run of decimal digits into a uint64_t; fails on overflow.
@@ -45,8 +44,7 @@ Result<uint64_t> parse_size_mib(std::string_view text) {
   std::string_view s = trim(text);
   size_t n = 0;
   while (n < s.size() && std::isdigit(static_cast<unsigned char>(s[n]))) ++n;
-  const std::string expected =
-      "expected a positive size such as 512 (MiB), 512m or 4g";
+  const std::string expected = "expected a positive size such as 512 (MiB), 512m or 4g";
   if (n == 0) return Error{fmt::format("{}: {}", ui::quoted(text), expected)};
   uint64_t value = 0;
   if (!parse_u64(s.substr(0, n), value) || value > std::numeric_limits<uint32_t>::max()) {
@@ -77,8 +75,8 @@ Result<int> parse_cpus(std::string_view text) {
   std::string_view s = trim(text);
   uint64_t v = 0;
   if (!all_digits(s) || !parse_u64(s, v) || v < 1 || v > static_cast<uint64_t>(kMaxCpus)) {
-    return Error{fmt::format("{}: expected a whole number of vCPUs from 1 to {}",
-                             ui::quoted(text), kMaxCpus)};
+    return Error{fmt::format("{}: expected a whole number of vCPUs from 1 to {}", ui::quoted(text),
+                             kMaxCpus)};
   }
   return static_cast<int>(v);
 }
@@ -87,14 +85,14 @@ bool is_env_name(std::string_view name) {
   if (name.empty()) return false;
   auto head = static_cast<unsigned char>(name[0]);
   if (!(std::isalpha(head) || head == '_')) return false;
-  return std::all_of(name.begin(), name.end(), [](unsigned char c) {
-    return c < 0x80 && (std::isalnum(c) || c == '_');
-  });
+  return std::all_of(name.begin(), name.end(),
+                     [](unsigned char c) { return c < 0x80 && (std::isalnum(c) || c == '_'); });
 }
 
 Status validate_env_pattern(std::string_view pattern) {
-  const char* expected = "expected an exact variable name or a prefix with one trailing star, "
-                         "such as AWS_*";
+  const char* expected =
+      "expected an exact variable name or a prefix with one trailing star, "
+      "such as AWS_*";
   if (pattern.empty()) return Error{fmt::format("empty pattern: {}", expected)};
   if (pattern == "*") {
     return Error{fmt::format("'*' would forward every host variable: {}", expected)};
@@ -102,8 +100,8 @@ Status validate_env_pattern(std::string_view pattern) {
   std::string_view stem = pattern;
   if (stem.back() == '*') stem.remove_suffix(1);
   if (stem.find('*') != std::string_view::npos) {
-    return Error{fmt::format("{}: a star is allowed only at the end: {}", ui::quoted(pattern),
-                             expected)};
+    return Error{
+        fmt::format("{}: a star is allowed only at the end: {}", ui::quoted(pattern), expected)};
   }
   if (!is_env_name(stem)) {
     return Error{fmt::format("{}: not a valid variable name: {}", ui::quoted(pattern), expected)};
@@ -137,18 +135,24 @@ Result<EgressProfile> parse_egress_profile(std::string_view text) {
 
 const char* egress_profile_name(EgressProfile profile) {
   switch (profile) {
-    case EgressProfile::kPermissive: return "permissive";
-    case EgressProfile::kStandard: return "standard";
-    case EgressProfile::kLocked: return "locked";
+    case EgressProfile::kPermissive:
+      return "permissive";
+    case EgressProfile::kStandard:
+      return "standard";
+    case EgressProfile::kLocked:
+      return "locked";
   }
   return "?";
 }
 
 int egress_strictness(EgressProfile profile) {
   switch (profile) {
-    case EgressProfile::kPermissive: return 0;
-    case EgressProfile::kStandard: return 1;
-    case EgressProfile::kLocked: return 2;
+    case EgressProfile::kPermissive:
+      return 0;
+    case EgressProfile::kStandard:
+      return 1;
+    case EgressProfile::kLocked:
+      return 2;
   }
   return 0;
 }
@@ -163,9 +167,12 @@ Result<PullPolicy> parse_pull_policy(std::string_view text, bool allow_backgroun
 
 const char* pull_policy_name(PullPolicy policy) {
   switch (policy) {
-    case PullPolicy::kAlways: return "always";
-    case PullPolicy::kIfNotPresent: return "if-not-present";
-    case PullPolicy::kNever: return "never";
+    case PullPolicy::kAlways:
+      return "always";
+    case PullPolicy::kIfNotPresent:
+      return "if-not-present";
+    case PullPolicy::kNever:
+      return "never";
   }
   return "?";
 }

@@ -35,12 +35,16 @@ Status refuse_special(const std::string& shown, const std::filesystem::path& pat
   struct stat st {};
   if (::lstat(path.c_str(), &st) != 0) return errno_error("read " + shown, errno);
   if (S_ISLNK(st.st_mode)) {
-    return Error{fmt::format("refuse to read {}: it is a symlink; a workspace config file must "
-                             "be a regular file", shown)};
+    return Error{
+        fmt::format("refuse to read {}: it is a symlink; a workspace config file must "
+                    "be a regular file",
+                    shown)};
   }
   if (!S_ISREG(st.st_mode)) {
-    return Error{fmt::format("refuse to read {}: not a regular file; a workspace config file "
-                             "must be a regular file", shown)};
+    return Error{
+        fmt::format("refuse to read {}: not a regular file; a workspace config file "
+                    "must be a regular file",
+                    shown)};
   }
   return ok_status();
 }
@@ -58,8 +62,8 @@ Result<std::string> read_bounded(const std::filesystem::path& path, const std::s
     return Error{fmt::format("read {}: not a regular file: expected a YAML file", shown)};
   }
   if (static_cast<uint64_t>(st.st_size) > kMaxConfigBytes) {
-    return Error{fmt::format("read {}: too large ({} bytes): expected at most 1 MiB of YAML",
-                             shown, st.st_size)};
+    return Error{fmt::format("read {}: too large ({} bytes): expected at most 1 MiB of YAML", shown,
+                             st.st_size)};
   }
   std::string text(kMaxConfigBytes + 1, '\0');
   size_t got = 0;

@@ -22,8 +22,8 @@ void YamlReader::fail(const YAML::Node& node, const std::string& key,
 void YamlReader::each(const YAML::Node& map, const std::string& path,
                       std::initializer_list<const char*> allowed, const EntryFn& fn) const {
   each_any(map, path, [&](const std::string& key, const std::string& sub, const YAML::Node& v) {
-    bool known = std::any_of(allowed.begin(), allowed.end(),
-                             [&](const char* a) { return key == a; });
+    bool known =
+        std::any_of(allowed.begin(), allowed.end(), [&](const char* a) { return key == a; });
     if (!known) {
       std::string names;
       for (const char* a : allowed) names += names.empty() ? a : std::string(", ") + a;
@@ -33,8 +33,7 @@ void YamlReader::each(const YAML::Node& map, const std::string& path,
   });
 }
 
-void YamlReader::each_any(const YAML::Node& map, const std::string& path,
-                          const EntryFn& fn) const {
+void YamlReader::each_any(const YAML::Node& map, const std::string& path, const EntryFn& fn) const {
   if (map.IsNull()) return;
   if (!map.IsMap()) fail(map, path, "expected a mapping of keys to values");
   std::set<std::string> seen;
@@ -110,8 +109,9 @@ std::optional<uint64_t> YamlReader::size(const YAML::Node& n, const std::string&
   Result<uint64_t> mib = parse_size_mib(s);
   if (!mib) fail(n, path, mib.error().message);
   if (*mib > max_mib) {
-    fail(n, path, fmt::format("{} is more than the limit of {}", format_size_mib(*mib),
-                              format_size_mib(max_mib)));
+    fail(n, path,
+         fmt::format("{} is more than the limit of {}", format_size_mib(*mib),
+                     format_size_mib(max_mib)));
   }
   return *mib;
 }
@@ -134,8 +134,8 @@ std::vector<HostEntry> YamlReader::hosts(const YAML::Node& n, const std::string&
            } else if (key == "ports") {
              if (!v.IsSequence()) fail(v, sub, "expected a list of ports from 1 to 65535");
              for (size_t p = 0; p < v.size(); ++p) {
-               h.ports.push_back(static_cast<uint16_t>(
-                   integer(v[p], fmt::format("{}[{}]", sub, p), 1, 65535)));
+               h.ports.push_back(
+                   static_cast<uint16_t>(integer(v[p], fmt::format("{}[{}]", sub, p), 1, 65535)));
              }
            } else {
              int64_t proto = integer(v, sub, 0, 17);

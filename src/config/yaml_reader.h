@@ -32,8 +32,8 @@ class YamlReader {
 
   // Calls fn(key path, value) for each entry of a mapping (a null value counts
   // as an empty mapping). Keys outside `allowed` and repeated keys fail.
-  using EntryFn = std::function<void(const std::string& key, const std::string& path,
-                                     const YAML::Node& value)>;
+  using EntryFn =
+      std::function<void(const std::string& key, const std::string& path, const YAML::Node& value)>;
   void each(const YAML::Node& map, const std::string& path,
             std::initializer_list<const char*> allowed, const EntryFn& fn) const;
   // Like each() but any key is allowed (maps keyed by names).
@@ -45,8 +45,7 @@ class YamlReader {
   std::optional<std::string> optional_string(const YAML::Node& n, const std::string& path) const;
   int64_t integer(const YAML::Node& n, const std::string& path, int64_t lo, int64_t hi) const;
   std::vector<std::string> strings(const YAML::Node& n, const std::string& path) const;
-  std::map<std::string, std::string> string_map(const YAML::Node& n,
-                                                const std::string& path) const;
+  std::map<std::string, std::string> string_map(const YAML::Node& n, const std::string& path) const;
   // A size in Brood Box syntax, bounded by max_mib; 0 means unset.
   std::optional<uint64_t> size(const YAML::Node& n, const std::string& path,
                                uint64_t max_mib) const;

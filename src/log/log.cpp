@@ -42,8 +42,8 @@ void install() {
 void init(const Options& options) {
   std::lock_guard lock(g_mutex);
   g_options = options;
-  auto mode = ui::colour_enabled(STDERR_FILENO) ? spdlog::color_mode::always
-                                                : spdlog::color_mode::never;
+  auto mode =
+      ui::colour_enabled(STDERR_FILENO) ? spdlog::color_mode::always : spdlog::color_mode::never;
   auto sink = std::make_shared<spdlog::sinks::stderr_color_sink_mt>(mode);
   sink->set_pattern("bbox: %^%l%$: %v");
   sink->set_level(stderr_level(options));

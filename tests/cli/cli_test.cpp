@@ -36,8 +36,8 @@ TEST(Cli, ListJsonHoldsTheFiveBuiltinsWithHostsPerProfile) {
   json j = json::parse(r.out);
   std::vector<std::string> names;
   for (const json& a : j.at("agents")) names.push_back(a.at("name"));
-  EXPECT_EQ(names, (std::vector<std::string>{"claude-code", "codex", "opencode", "gemini",
-                                             "hermes"}));
+  EXPECT_EQ(names,
+            (std::vector<std::string>{"claude-code", "codex", "opencode", "gemini", "hermes"}));
   const json& claude = j.at("agents").at(0);
   EXPECT_EQ(claude.at("image").at("value"), "bbox-local/claude-code:latest");
   EXPECT_EQ(claude.at("cpus").at("source"), "built-in");
@@ -60,8 +60,9 @@ TEST(Cli, AgentsListIsAnAliasOfList) {
 TEST(Cli, CpusZeroIsAUsageErrorNamingTheFlag) {
   Outcome r = Bbox().run({"claude-code", "--cpus", "0"});
   EXPECT_EQ(r.exit_code, 2);
-  EXPECT_EQ(r.err, "bbox: error: invalid value for --cpus: '0': expected a whole number of "
-                   "vCPUs from 1 to 128\n");
+  EXPECT_EQ(r.err,
+            "bbox: error: invalid value for --cpus: '0': expected a whole number of "
+            "vCPUs from 1 to 128\n");
 }
 
 TEST(Cli, BadFlagValuesNameTheFlagAndTheAcceptedValues) {
@@ -73,7 +74,9 @@ TEST(Cli, BadFlagValuesNameTheFlagAndTheAcceptedValues) {
   for (const Case& c : std::vector<Case>{
            {{"codex", "--memory", "4x"}, "--memory", "512m or 4g"},
            {{"codex", "--tmp-size", "-1"}, "--tmp-size", "512m or 4g"},
-           {{"codex", "--egress-profile", "open"}, "--egress-profile", "permissive, standard or locked"},
+           {{"codex", "--egress-profile", "open"},
+            "--egress-profile",
+            "permissive, standard or locked"},
            {{"codex", "--allow-host", "127.1"}, "--allow-host", "IP addresses are not allowed"},
            {{"codex", "--allow-host", "*.com"}, "--allow-host", "two labels"},
            {{"codex", "--allow-host-port", "70000"}, "--allow-host-port", "1 to 65535"},
@@ -94,22 +97,25 @@ TEST(Cli, BadFlagValuesNameTheFlagAndTheAcceptedValues) {
 TEST(Cli, UnknownAgentListsTheKnownOnes) {
   Outcome r = Bbox().run({"claude"});
   EXPECT_EQ(r.exit_code, 2);
-  EXPECT_TRUE(has(r.err, "unknown agent or command 'claude': known agents are claude-code, "
-                         "codex, opencode, gemini, hermes"))
+  EXPECT_TRUE(has(r.err,
+                  "unknown agent or command 'claude': known agents are claude-code, "
+                  "codex, opencode, gemini, hermes"))
       << r.err;
 }
 
 TEST(Cli, CustomAgentsBecomeCommandsAndAreListed) {
   Bbox b;
-  b.set_global("agents:\n  mine:\n    image: example.com/mine:1\n    command: [mine]\n"
-               "    egress_profile: permissive\n    env_required: [MINE_KEY]\n");
+  b.set_global(
+      "agents:\n  mine:\n    image: example.com/mine:1\n    command: [mine]\n"
+      "    egress_profile: permissive\n    env_required: [MINE_KEY]\n");
   Outcome r = b.run({"list"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_TRUE(has(r.out, "mine")) << r.out;
   r = b.run({"mine"});
   EXPECT_EQ(r.exit_code, 1);
-  EXPECT_EQ(r.err, "bbox: error: agent 'mine' requires 'MINE_KEY' on the host, and it is not "
-                   "set\n");
+  EXPECT_EQ(r.err,
+            "bbox: error: agent 'mine' requires 'MINE_KEY' on the host, and it is not "
+            "set\n");
 }
 
 TEST(Cli, InvalidCustomAgentSaysWhichRuleAndPointsAtDoctor) {
@@ -117,8 +123,9 @@ TEST(Cli, InvalidCustomAgentSaysWhichRuleAndPointsAtDoctor) {
   b.set_global("agents:\n  broken:\n    image: example.com/b:1\n");
   Outcome r = b.run({"broken"});
   EXPECT_EQ(r.exit_code, 1);
-  EXPECT_EQ(r.err, "bbox: error: agent 'broken': command is required (run 'bbox agents doctor' "
-                   "for details)\n");
+  EXPECT_EQ(r.err,
+            "bbox: error: agent 'broken': command is required (run 'bbox agents doctor' "
+            "for details)\n");
   r = b.run({"agents", "doctor"});
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_TRUE(has(r.out, "invalid  broken: agent 'broken': command is required")) << r.out;
@@ -153,8 +160,9 @@ agents:
 
 TEST(Cli, ConfigShowNarrowsAHostileWorkspaceFileAndWarns) {
   Bbox b;
-  b.set_global("review: {enabled: true}\ndefaults: {egress_profile: standard}\n"
-               "git: {forward_token: false}\n");
+  b.set_global(
+      "review: {enabled: true}\ndefaults: {egress_profile: standard}\n"
+      "git: {forward_token: false}\n");
   TempDir ws;
   ws.write(".broodbox.yaml", kHostileWorkspace);
   Outcome r = b.run({"config", "show", "--workspace", ws.path().string(), "--json"});
@@ -175,21 +183,22 @@ TEST(Cli, ConfigShowNarrowsAHostileWorkspaceFileAndWarns) {
   EXPECT_EQ(j.at("agents").at(0).at("env_forward").at("value"), json::array());
   EXPECT_EQ(j.at("warnings").size(), 11u) << j.at("warnings").dump(1);
 
-  for (const char* w : {
-           "ignoring workspace.mode 'direct': a workspace file cannot turn on direct mode",
-           "ignoring review.enabled 'false': a workspace file cannot turn review off",
-           "ignoring defaults.egress_profile 'permissive': a workspace file cannot widen egress",
-           "ignoring defaults.cpus '64': a workspace file can lower resources, not raise them",
-           "ignoring network.allow_hosts 'evil.example': a workspace file cannot add allowed "
-           "hosts",
-           "ignoring image.pull 'always'",
-           "ignoring mcp.authz.profile 'custom': a workspace file cannot set a custom MCP policy",
-           "ignoring git.forward_token 'true': a workspace file cannot turn on token forwarding",
-           "ignoring agents.evil: a workspace file cannot add agents",
-           "ignoring agents.claude-code.image 'evil.example/claude'",
-           "ignoring agents.claude-code.env_forward 'GITHUB_TOKEN': a workspace file can only "
-           "narrow env forwarding"}) {
-    EXPECT_TRUE(has(r.err, std::string("bbox: warning: .broodbox.yaml: ") + w)) << w << "\n" << r.err;
+  for (const char* w :
+       {"ignoring workspace.mode 'direct': a workspace file cannot turn on direct mode",
+        "ignoring review.enabled 'false': a workspace file cannot turn review off",
+        "ignoring defaults.egress_profile 'permissive': a workspace file cannot widen egress",
+        "ignoring defaults.cpus '64': a workspace file can lower resources, not raise them",
+        "ignoring network.allow_hosts 'evil.example': a workspace file cannot add allowed "
+        "hosts",
+        "ignoring image.pull 'always'",
+        "ignoring mcp.authz.profile 'custom': a workspace file cannot set a custom MCP policy",
+        "ignoring git.forward_token 'true': a workspace file cannot turn on token forwarding",
+        "ignoring agents.evil: a workspace file cannot add agents",
+        "ignoring agents.claude-code.image 'evil.example/claude'",
+        "ignoring agents.claude-code.env_forward 'GITHUB_TOKEN': a workspace file can only "
+        "narrow env forwarding"}) {
+    EXPECT_TRUE(has(r.err, std::string("bbox: warning: .broodbox.yaml: ") + w)) << w << "\n"
+                                                                                << r.err;
   }
   EXPECT_EQ(lines(r.err), 11u) << r.err;
   EXPECT_FALSE(has(r.err, "\x1b")) << "control characters must not reach the terminal";
@@ -210,7 +219,10 @@ TEST(Cli, BadGlobalConfigsGetOneLineErrorsNamingTheFile) {
   for (const Case& c : std::vector<Case>{
            {"empty.yaml", "", "file is empty: expected a YAML mapping of settings"},
            {"big.yaml", big, "too large (1048579 bytes): expected at most 1 MiB of YAML"},
-           {"binary.yaml", std::string("\x7f" "ELF\x02\x01\x01\0\0", 9),
+           {"binary.yaml",
+            std::string("\x7f"
+                        "ELF\x02\x01\x01\0\0",
+                        9),
             "binary data: expected a UTF-8 YAML text file"},
            {"malformed.yaml", "defaults: {cpus: 2\n", "malformed YAML"},
            {"unknown.yaml", "defualts: {}\n", "defualts: unknown key: expected one of"},
@@ -259,10 +271,13 @@ TEST(Cli, DoctorNamesTheDebianPackageOfWhatIsMissing) {
   b.env()["PATH"] = "/nonexistent";
   Outcome r = b.run({"doctor"});
   EXPECT_EQ(r.exit_code, 1);
-  EXPECT_TRUE(has(r.out, "missing  qemu-system-x86_64: install the Debian package "
-                         "'qemu-system-x86'")) << r.out;
+  EXPECT_TRUE(has(r.out,
+                  "missing  qemu-system-x86_64: install the Debian package "
+                  "'qemu-system-x86'"))
+      << r.out;
   EXPECT_TRUE(has(r.out, "missing  newuidmap: install the Debian package 'uidmap'") ||
-              has(r.out, "ok       newuidmap")) << r.out;
+              has(r.out, "ok       newuidmap"))
+      << r.out;
 }
 
 TEST(Cli, NotBuiltCommandsSaySoAndExitThree) {

@@ -6,8 +6,8 @@ namespace bbox::cli {
 namespace {
 
 TEST(ResolveEnv, ForwardsMatchingVariablesOnly) {
-  const char* host[] = {"ANTHROPIC_API_KEY=k", "CLAUDE_CODE_X=1", "CLAUDE=no", "GITHUB_TOKEN=t",
-                        "PATH=/bin", nullptr};
+  const char* host[] = {"ANTHROPIC_API_KEY=k", "CLAUDE_CODE_X=1", "CLAUDE=no",
+                        "GITHUB_TOKEN=t",      "PATH=/bin",       nullptr};
   EnvPlan plan{{"ANTHROPIC_API_KEY", "CLAUDE_*"}, {}, {}, "claude-code"};
   auto env = resolve_env(plan, host);
   ASSERT_TRUE(env.ok());

@@ -27,8 +27,10 @@ Built build(const std::string& agent, std::vector<std::string> args,
   Built b;
   ui::set_sink_for_tests(&b.messages);
   RunTarget t{kind, {}};
-  if (const config::Agent* a = cfg.find_agent(agent)) t.agent = *a;
-  else t.agent.name = agent;
+  if (const config::Agent* a = cfg.find_agent(agent))
+    t.agent = *a;
+  else
+    t.agent.name = agent;
   b.req = build_request(cfg, t, flags, app, ctx);
   ui::set_sink_for_tests(nullptr);
   b.exit_code = ctx.exit_code;
@@ -48,10 +50,27 @@ TEST(BuildRequest, AgentDefaultsReachTheRequest) {
 }
 
 TEST(BuildRequest, FlagsOverrideAndAgentArgsFollowTheCommand) {
-  Built b = build("claude-code", {"--cpus", "4", "--memory", "2g", "--tmp-size", "512",
-                                  "--egress-profile", "locked", "--allow-host", "api.x.example:8443",
-                                  "--allow-host-port", "8080", "--accel", "tcg", "--exclude", "a",
-                                  "--exclude", "b", "--", "-p", "fix the test"});
+  Built b = build("claude-code", {"--cpus",
+                                  "4",
+                                  "--memory",
+                                  "2g",
+                                  "--tmp-size",
+                                  "512",
+                                  "--egress-profile",
+                                  "locked",
+                                  "--allow-host",
+                                  "api.x.example:8443",
+                                  "--allow-host-port",
+                                  "8080",
+                                  "--accel",
+                                  "tcg",
+                                  "--exclude",
+                                  "a",
+                                  "--exclude",
+                                  "b",
+                                  "--",
+                                  "-p",
+                                  "fix the test"});
   ASSERT_TRUE(b.req) << b.messages;
   EXPECT_EQ(b.req->cpus, 4);
   EXPECT_EQ(b.req->memory_mib, 2048u);
@@ -100,8 +119,9 @@ TEST(BuildRequest, OversizedMemoryNamesTheLimit) {
   Built b = build("codex", {"--memory", "200g"});
   EXPECT_FALSE(b.req);
   EXPECT_EQ(b.exit_code, 2);
-  EXPECT_EQ(b.messages, "bbox: error: invalid value for --memory: '200g' is more than the limit "
-                        "of 128g\n");
+  EXPECT_EQ(b.messages,
+            "bbox: error: invalid value for --memory: '200g' is more than the limit "
+            "of 128g\n");
 }
 
 }  // namespace

@@ -64,7 +64,9 @@ class Bbox {
   std::filesystem::path global_config() const {
     return home_.path() / "config/broodbox/config.yaml";
   }
-  void set_global(const std::string& text) const { home_.write("config/broodbox/config.yaml", text); }
+  void set_global(const std::string& text) const {
+    home_.write("config/broodbox/config.yaml", text);
+  }
 
   Outcome run(const std::vector<std::string>& args,
               const std::filesystem::path& cwd = std::filesystem::path()) const {

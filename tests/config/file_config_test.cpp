@@ -35,7 +35,8 @@ settings_import: {enabled: true, categories: {rules: false}}
 auth: {save_credentials: false, seed_host_credentials: false}
 agents:
   claude-code: {memory: 2g}
-)", "cfg.yaml");
+)",
+                                           "cfg.yaml");
   ASSERT_TRUE(r.ok()) << r.error().message;
   EXPECT_EQ(*r->cpus, 4);
   EXPECT_EQ(*r->memory_mib, 8192u);
@@ -91,7 +92,8 @@ TEST(GlobalConfig, EmptyAndMalformedFilesAreErrors) {
   EXPECT_EQ(error_of("  \n\n"), "cfg.yaml: file is empty: expected a YAML mapping of settings");
   EXPECT_EQ(error_of("- a\n- b\n"),
             "cfg.yaml:1:1: (top level): expected a YAML mapping of settings");
-  EXPECT_EQ(error_of("defaults: [\n"), "cfg.yaml:2:1: malformed YAML: end of sequence flow not found");
+  EXPECT_EQ(error_of("defaults: [\n"),
+            "cfg.yaml:2:1: malformed YAML: end of sequence flow not found");
 }
 
 TEST(GlobalConfig, CommentsOnlyIsAnEmptyConfig) {
@@ -113,8 +115,9 @@ TEST(ConfigFile, OversizedFileIsRefusedBeforeParsing) {
   auto p = d.write("big.yaml", "# " + std::string(kMaxConfigBytes, 'x') + "\n");
   Result<FileConfig> r = read_config_file(p, false);
   ASSERT_FALSE(r.ok());
-  EXPECT_EQ(r.error().message, "read '" + p.string() + "': too large (1048579 bytes): expected "
-                               "at most 1 MiB of YAML");
+  EXPECT_EQ(r.error().message, "read '" + p.string() +
+                                   "': too large (1048579 bytes): expected "
+                                   "at most 1 MiB of YAML");
 }
 
 TEST(ConfigFile, BinaryFileIsRefused) {
@@ -122,8 +125,9 @@ TEST(ConfigFile, BinaryFileIsRefused) {
   auto p = d.write("bin.yaml", std::string("defaults:\0\x01\xff", 13));
   Result<FileConfig> r = read_config_file(p, false);
   ASSERT_FALSE(r.ok());
-  EXPECT_EQ(r.error().message, "read '" + p.string() + "': binary data: expected a UTF-8 YAML "
-                               "text file");
+  EXPECT_EQ(r.error().message, "read '" + p.string() +
+                                   "': binary data: expected a UTF-8 YAML "
+                                   "text file");
 }
 
 TEST(ConfigFile, WorkspaceSymlinkAndFifoAreRefused) {

@@ -109,17 +109,36 @@ TEST(WorkspaceMerge, HostileFileCannotWidenAnything) {
   EXPECT_EQ(mine->env_forward.source, Source::kWorkspace);
   EXPECT_EQ(mine->egress_profile.value, EgressProfile::kLocked);
 
-  std::vector<std::string> want = {
-      "defaults.cpus", "defaults.memory", "defaults.tmp_size", "defaults.egress_profile",
-      "network.allow_hosts", "workspace.mode", "review.enabled", "image.pull", "mcp.enabled",
-      "mcp.group", "mcp.config", "mcp.authz.profile", "git.forward_token",
-      "git.forward_ssh_agent", "settings_import.enabled", "auth.save_credentials",
-      "auth.seed_host_credentials", "agents.claude-code.image", "agents.claude-code.command",
-      "agents.claude-code.default_env", "agents.claude-code.egress_hosts",
-      "agents.claude-code.allow_hosts", "agents.claude-code.env_forward",
-      "agents.claude-code.env_forward", "agents.claude-code.cpus",
-      "agents.claude-code.egress_profile", "agents.claude-code.mcp.enabled",
-      "agents.evil", "agents.mine.env_forward", "agents.mine.egress_profile"};
+  std::vector<std::string> want = {"defaults.cpus",
+                                   "defaults.memory",
+                                   "defaults.tmp_size",
+                                   "defaults.egress_profile",
+                                   "network.allow_hosts",
+                                   "workspace.mode",
+                                   "review.enabled",
+                                   "image.pull",
+                                   "mcp.enabled",
+                                   "mcp.group",
+                                   "mcp.config",
+                                   "mcp.authz.profile",
+                                   "git.forward_token",
+                                   "git.forward_ssh_agent",
+                                   "settings_import.enabled",
+                                   "auth.save_credentials",
+                                   "auth.seed_host_credentials",
+                                   "agents.claude-code.image",
+                                   "agents.claude-code.command",
+                                   "agents.claude-code.default_env",
+                                   "agents.claude-code.egress_hosts",
+                                   "agents.claude-code.allow_hosts",
+                                   "agents.claude-code.env_forward",
+                                   "agents.claude-code.env_forward",
+                                   "agents.claude-code.cpus",
+                                   "agents.claude-code.egress_profile",
+                                   "agents.claude-code.mcp.enabled",
+                                   "agents.evil",
+                                   "agents.mine.env_forward",
+                                   "agents.mine.egress_profile"};
   std::vector<std::string> got = notice_keys(e);
   std::sort(want.begin(), want.end());
   std::sort(got.begin(), got.end());
@@ -135,7 +154,8 @@ git: {forward_token: false}
 mcp: {authz: {profile: observe}}
 agents:
   codex: {env_forward: [OPENAI_API_KEY]}
-)", ".broodbox.yaml"));
+)",
+                           ".broodbox.yaml"));
   EXPECT_TRUE(e.notices.empty()) << e.notices.front().str();
   const Agent* codex = e.find_agent("codex");
   EXPECT_EQ(codex->cpus.value, 1);
@@ -217,7 +237,8 @@ TEST(CustomAgents, ValidationNamesEachRule) {
 TEST(CustomAgents, InvalidOnesAreKeptOutOfTheListWithTheirRule) {
   EffectiveConfig e = builtin_config();
   apply_global(e, parse("agents:\n  bad: {image: i}\n  good: {image: i, command: [g], "
-                        "egress_profile: permissive, cpus: 6}\n", "g.yaml"));
+                        "egress_profile: permissive, cpus: 6}\n",
+                        "g.yaml"));
   EXPECT_EQ(e.find_agent("bad"), nullptr);
   EXPECT_EQ(e.invalid_agents.at("bad"), "agent 'bad': command is required");
   const Agent* good = e.find_agent("good");
@@ -230,8 +251,8 @@ TEST(CustomAgents, InvalidOnesAreKeptOutOfTheListWithTheirRule) {
 TEST(BuiltinAgents, AreTheFiveWithProviderHostsPerProfile) {
   std::vector<std::string> names;
   for (const Agent& a : builtin_agents()) names.push_back(a.name);
-  EXPECT_EQ(names, (std::vector<std::string>{"claude-code", "codex", "opencode", "gemini",
-                                             "hermes"}));
+  EXPECT_EQ(names,
+            (std::vector<std::string>{"claude-code", "codex", "opencode", "gemini", "hermes"}));
   const Agent* c = find_builtin("claude-code");
   EXPECT_EQ(c->env_forward.value,
             (std::vector<std::string>{"ANTHROPIC_API_KEY", "CLAUDE_*", "NODE_OPTIONS"}));

@@ -23,8 +23,8 @@ TEST(SizeParser, AcceptsEverySuffixInAnyCase) {
 }
 
 TEST(SizeParser, RefusesZeroNegativesJunkAndOverflow) {
-  for (const char* s : {"0", "0g", "-1", "-4g", "", "g", "abc", "1.5g", "4gb", "4 kb", "4k",
-                        "4t", "99999999999999999999999", "4294967296", "4194304g", "0x10"}) {
+  for (const char* s : {"0", "0g", "-1", "-4g", "", "g", "abc", "1.5g", "4gb", "4 kb", "4k", "4t",
+                        "99999999999999999999999", "4294967296", "4194304g", "0x10"}) {
     EXPECT_FALSE(parse_size_mib(s).ok()) << s;
   }
 }
@@ -121,10 +121,10 @@ TEST(AllowHost, RefusesAddressesInEverySpelling) {
 }
 
 TEST(AllowHost, RefusesBroadWildcardsTrailingDotsAndBadPorts) {
-  for (const char* s : {"*", "*.com", "*.com:443", "a.*.com", "f*o.example.com", "**.example.com",
-                        "example.com.", "example.com:0", "example.com:65536", "example.com:",
-                        "example.com:http", "", ".example.com", "ex ample.com", "-a.com",
-                        "a..com", "ex\x1b[31m.com"}) {
+  for (const char* s :
+       {"*", "*.com", "*.com:443", "a.*.com", "f*o.example.com", "**.example.com", "example.com.",
+        "example.com:0", "example.com:65536", "example.com:", "example.com:http", "",
+        ".example.com", "ex ample.com", "-a.com", "a..com", "ex\x1b[31m.com"}) {
     EXPECT_FALSE(parse_allow_host(s).ok()) << s;
   }
   EXPECT_EQ(parse_allow_host("*.com").error().message,

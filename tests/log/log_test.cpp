@@ -38,7 +38,7 @@ TEST(SessionLog, FileGetsDebugLinesAndIsPrivate) {
   detach_session_file();
   spdlog::debug("after detach");
   std::string text = slurp(file);
-  EXPECT_NE(text.find("debug [") , std::string::npos) << text;
+  EXPECT_NE(text.find("debug ["), std::string::npos) << text;
   EXPECT_NE(text.find("booting vm 7"), std::string::npos);
   EXPECT_EQ(text.find("after detach"), std::string::npos);
   struct stat st {};

@@ -35,7 +35,7 @@ struct Agent {
   Sourced<std::optional<bool>> mcp_enabled;       // unset: the global mcp.enabled
   Sourced<std::string> mcp_authz_profile;         // empty: the global profile
   std::optional<SettingsImport> settings_import;
-  std::vector<std::string> credential_paths;      // relative to the guest home
+  std::vector<std::string> credential_paths;  // relative to the guest home
 };
 
 // The image every built-in uses, and the one bbox shell and make run boot.

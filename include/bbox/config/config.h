@@ -23,9 +23,9 @@ namespace bbox::config {
 
 // One workspace key that was ignored or narrowed.
 struct Notice {
-  std::string key;     // e.g. "workspace.mode"
-  std::string value;   // the value the file asked for, made printable
-  std::string reason;  // e.g. "a workspace file cannot turn on direct mode"
+  std::string key;          // e.g. "workspace.mode"
+  std::string value;        // the value the file asked for, made printable
+  std::string reason;       // e.g. "a workspace file cannot turn on direct mode"
   std::string str() const;  // "ignoring workspace.mode 'direct': a workspace file ..."
 };
 
@@ -55,9 +55,9 @@ struct EffectiveConfig {
   Sourced<bool> save_credentials{true};
   Sourced<bool> seed_host_credentials{false};
 
-  std::vector<Agent> agents;                     // built-ins first, then custom, by name
+  std::vector<Agent> agents;                          // built-ins first, then custom, by name
   std::map<std::string, std::string> invalid_agents;  // custom name -> rule broken
-  std::vector<Notice> notices;                   // workspace keys ignored or narrowed
+  std::vector<Notice> notices;                        // workspace keys ignored or narrowed
 
   const Agent* find_agent(const std::string& name) const;
   Agent* find_agent(const std::string& name);

@@ -28,9 +28,9 @@ struct Where {
 // An allowed egress host as config files spell it (network.allow_hosts,
 // agents.X.allow_hosts, agents.X.egress_hosts.PROFILE).
 struct HostEntry {
-  std::string name;              // validated, lowercased hostname
-  std::vector<uint16_t> ports;   // empty: any port
-  uint8_t protocol = 0;          // 0 both, 6 TCP, 17 UDP (Brood Box's field)
+  std::string name;             // validated, lowercased hostname
+  std::vector<uint16_t> ports;  // empty: any port
+  uint8_t protocol = 0;         // 0 both, 6 TCP, 17 UDP (Brood Box's field)
 };
 
 struct SettingsImport {
