@@ -6,9 +6,9 @@
 //   pull     bbox pull_image: download and verify blobs into the store
 //   resolve  bbox resolve_image: pull, unpack the layers, build the ext4 root image
 // and prints pull/skopeo and resolve/skopeo as ratios.
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
-#include <chrono>
 #include <random>
 
 #include <fmt/format.h>
@@ -29,9 +29,10 @@ using Clock = std::chrono::steady_clock;
 
 // Lines of random words: compresses to roughly a third, like typical layers.
 std::string text_file(std::mt19937_64& rng, size_t size) {
-  static const char* words[] = {"static", "int", "return", "void", "struct", "const", "if",
-                                "else", "for", "while", "char", "size_t", "namespace", "{", "}",
-                                ";", "(", ")", "0x", "=", "+", "buffer", "length", "error"};
+  static const char* words[] = {"static",    "int",  "return", "void",   "struct", "const",
+                                "if",        "else", "for",    "while",  "char",   "size_t",
+                                "namespace", "{",    "}",      ";",      "(",      ")",
+                                "0x",        "=",    "+",      "buffer", "length", "error"};
   std::string out;
   out.reserve(size + 64);
   while (out.size() < size) {
@@ -95,7 +96,8 @@ int main(int argc, char** argv) {
 
   double skopeo = best_of(runs, [&] {
     return run_program({"skopeo", "copy", "--quiet", "--src-tls-verify=false", "docker://" + ref,
-                        "oci:" + fresh().string() + ":1"}).ok();
+                        "oci:" + fresh().string() + ":1"})
+        .ok();
   });
   double pull = best_of(runs, [&] {
     Store store(fresh());

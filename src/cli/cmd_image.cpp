@@ -43,8 +43,8 @@ void list(Context& ctx) {
   }
   fmt::print("{:<60} {:<14} {:>10}  {}\n", "NAME", "DIGEST", "SIZE", "LAST USED");
   for (const auto& im : *images) {
-    fmt::print("{:<60} {:<14} {:>10}  {}\n", ui::printable(im.reference),
-               im.digest.substr(7, 12), human_size(im.size), human_age(im.last_used));
+    fmt::print("{:<60} {:<14} {:>10}  {}\n", ui::printable(im.reference), im.digest.substr(7, 12),
+               human_size(im.size), human_age(im.last_used));
   }
   ctx.exit_code = exit_code::kOk;
 }
@@ -155,18 +155,21 @@ void build(Context& ctx, const std::string& name) {
 }  // namespace
 
 void add_image_command(CLI::App& app, Context& ctx) {
-  auto* cmd = app.add_subcommand("image", "Manage agent images (ls, pull, rm, prune, inspect, "
-                                          "build)");
+  auto* cmd = app.add_subcommand("image",
+                                 "Manage agent images (ls, pull, rm, prune, inspect, "
+                                 "build)");
   cmd->require_subcommand(1);
 
-  cmd->add_subcommand("ls", "List stored images: name, digest, size, last use")
-      ->callback([&ctx] { list(ctx); });
+  cmd->add_subcommand("ls", "List stored images: name, digest, size, last use")->callback([&ctx] {
+    list(ctx);
+  });
 
   auto* p = cmd->add_subcommand("pull", "Pull or import an image and build its root image");
   auto ref = std::make_shared<std::string>();
   auto policy = std::make_shared<std::string>("always");
-  p->add_option("image", *ref, "docker://REF (default), oci:DIR[:TAG], oci-archive:FILE, "
-                               "docker-archive:FILE or dir:PATH")
+  p->add_option("image", *ref,
+                "docker://REF (default), oci:DIR[:TAG], oci-archive:FILE, "
+                "docker-archive:FILE or dir:PATH")
       ->required();
   p->add_option("--pull", *policy, "always, if-not-present or never")->capture_default_str();
   p->callback([&ctx, ref, policy] { pull(ctx, *ref, *policy); });
@@ -188,8 +191,9 @@ void add_image_command(CLI::App& app, Context& ctx) {
   in->add_option("image", *iname, "name or digest")->required();
   in->callback([&ctx, iname] { inspect(ctx, *iname); });
 
-  auto* b = cmd->add_subcommand("build", "Build an agent image locally (base, claude-code, "
-                                         "codex, opencode, gemini, hermes)");
+  auto* b = cmd->add_subcommand("build",
+                                "Build an agent image locally (base, claude-code, "
+                                "codex, opencode, gemini, hermes)");
   auto bname = std::make_shared<std::string>();
   b->add_option("name", *bname, "image to build")->required();
   b->callback([&ctx, bname] { build(ctx, *bname); });

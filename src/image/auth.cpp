@@ -26,26 +26,26 @@ fs::path docker_config() {
 // The keys under which Docker stores a registry's entries.
 std::vector<std::string> keys_for(const std::string& registry) {
   if (registry == "docker.io" || registry == "registry-1.docker.io") {
-    return {"https://index.docker.io/v1/", "index.docker.io", "docker.io",
-            "registry-1.docker.io"};
+    return {"https://index.docker.io/v1/", "index.docker.io", "docker.io", "registry-1.docker.io"};
   }
   return {registry, "https://" + registry, "http://" + registry};
 }
 
-Result<std::optional<Credentials>> from_helper(const std::string& helper,
-                                               const std::string& key) {
+Result<std::optional<Credentials>> from_helper(const std::string& helper, const std::string& key) {
   // The helper name comes from the user's own config; it is run without a shell.
   auto out = run_program({"docker-credential-" + helper, "get"}, key);
   if (!out) {
     // "credentials not found" is a normal answer: anonymous access.
-    if (out.error().message.find("not found") != std::string::npos) return std::optional<Credentials>();
+    if (out.error().message.find("not found") != std::string::npos)
+      return std::optional<Credentials>();
     return out.error().wrap("get credentials from docker-credential-" + helper);
   }
   json doc = json::parse(*out, nullptr, false);
   if (doc.is_discarded() || !doc.is_object()) {
     return Error{"get credentials from docker-credential-" + helper + ": bad answer"};
   }
-  return std::optional<Credentials>(Credentials{doc.value("Username", ""), doc.value("Secret", "")});
+  return std::optional<Credentials>(
+      Credentials{doc.value("Username", ""), doc.value("Secret", "")});
 }
 
 Result<std::optional<Credentials>> from_auth(const json& entry, const std::string& file) {
@@ -55,8 +55,7 @@ Result<std::optional<Credentials>> from_auth(const json& entry, const std::strin
   auto plain = base64_decode(entry["auth"].get<std::string>());
   size_t colon = plain ? plain->find(':') : std::string::npos;
   if (colon == std::string::npos) return Error{"read " + file + ": an auth entry is malformed"};
-  return std::optional<Credentials>(
-      Credentials{plain->substr(0, colon), plain->substr(colon + 1)});
+  return std::optional<Credentials>(Credentials{plain->substr(0, colon), plain->substr(colon + 1)});
 }
 
 }  // namespace

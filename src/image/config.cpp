@@ -10,7 +10,8 @@ Status read_strings(const json& section, const char* key, std::vector<std::strin
   if (it == section.end() || it->is_null()) return ok_status();
   if (!it->is_array()) return Error{std::string("read image config: ") + key + " is not a list"};
   for (const auto& v : *it) {
-    if (!v.is_string()) return Error{std::string("read image config: ") + key + " holds a non-string"};
+    if (!v.is_string())
+      return Error{std::string("read image config: ") + key + " holds a non-string"};
     out.push_back(v.get<std::string>());
   }
   return ok_status();
@@ -30,11 +31,10 @@ Result<ImageConfig> config_from_json(const json& section) {
   ImageConfig c;
   if (section.is_null()) return c;
   if (!section.is_object()) return Error{"read image config: config is not an object"};
-  for (Status s : {read_strings(section, "Env", c.env),
-                   read_strings(section, "Entrypoint", c.entrypoint),
-                   read_strings(section, "Cmd", c.cmd),
-                   read_string(section, "WorkingDir", c.working_dir),
-                   read_string(section, "User", c.user)}) {
+  for (Status s :
+       {read_strings(section, "Env", c.env), read_strings(section, "Entrypoint", c.entrypoint),
+        read_strings(section, "Cmd", c.cmd), read_string(section, "WorkingDir", c.working_dir),
+        read_string(section, "User", c.user)}) {
     if (!s.ok()) return s.error();
   }
   auto labels = section.find("Labels");

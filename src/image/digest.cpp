@@ -13,9 +13,7 @@ Sha256::Sha256() : ctx_(EVP_MD_CTX_new(), EVP_MD_CTX_free) {
   EVP_DigestInit_ex(ctx_.get(), EVP_sha256(), nullptr);
 }
 
-void Sha256::update(const void* data, size_t size) {
-  EVP_DigestUpdate(ctx_.get(), data, size);
-}
+void Sha256::update(const void* data, size_t size) { EVP_DigestUpdate(ctx_.get(), data, size); }
 
 std::string Sha256::finish() {
   unsigned char md[EVP_MAX_MD_SIZE];

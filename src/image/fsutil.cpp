@@ -17,8 +17,7 @@ Result<std::string> read_file_capped(const std::filesystem::path& file, uint64_t
   if (::fstat(fd.get(), &st) != 0) return errno_error("stat " + file.string(), errno);
   if (!S_ISREG(st.st_mode)) return Error{"read " + file.string() + ": not a regular file"};
   if (static_cast<uint64_t>(st.st_size) > max_bytes) {
-    return Error{"read " + file.string() + ": larger than " + std::to_string(max_bytes) +
-                 " bytes"};
+    return Error{"read " + file.string() + ": larger than " + std::to_string(max_bytes) + " bytes"};
   }
   std::string data(static_cast<size_t>(st.st_size), '\0');
   size_t got = 0;

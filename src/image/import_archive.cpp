@@ -44,8 +44,8 @@ class ScratchDir {
 };
 
 Status write_entry(archive* a, int dirfd, const std::string& name, const std::string& path) {
-  UniqueFd fd(::openat(dirfd, name.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
-                       0644));
+  UniqueFd fd(
+      ::openat(dirfd, name.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644));
   if (!fd) return errno_error("create " + path, errno);
   const void* buf;
   size_t len;
@@ -118,12 +118,12 @@ Status extract_plain_tar(const fs::path& tar, const fs::path& dir, uint64_t max_
   while ((r = archive_read_next_header(a.get(), &e)) == ARCHIVE_OK) {
     std::string path = archive_entry_pathname(e) ? archive_entry_pathname(e) : "";
     auto comps = split_entry_path(path);
-    if (!comps) return Error{"read " + tar.string() + ": refuse '" + path + "': " +
-                             comps.error().message};
+    if (!comps)
+      return Error{"read " + tar.string() + ": refuse '" + path + "': " + comps.error().message};
     if (comps->empty()) continue;
     auto parent = open_parent(root.get(), *comps);
-    if (!parent) return Error{"read " + tar.string() + ": refuse '" + path + "': " +
-                              parent.error().message};
+    if (!parent)
+      return Error{"read " + tar.string() + ": refuse '" + path + "': " + parent.error().message};
     mode_t type = archive_entry_filetype(e);
     if (type == AE_IFDIR) {
       if (::mkdirat(parent->get(), comps->back().c_str(), 0755) != 0 && errno != EEXIST) {

@@ -46,8 +46,8 @@ Result<std::string> pick_entry(const fs::path& dir, const std::string& tag) {
   std::string all;
   for (const auto& n : names) all += (all.empty() ? "" : ", ") + (n.empty() ? "(untagged)" : n);
   std::string want = tag.empty() ? "give a tag: oci:" + dir.string() + ":TAG" : "no tag " + tag;
-  return Error{"pick image in " + dir.string() + ": " + want + " (it holds: " +
-               (all.empty() ? std::string("nothing") : all) + ")"};
+  return Error{"pick image in " + dir.string() + ": " + want +
+               " (it holds: " + (all.empty() ? std::string("nothing") : all) + ")"};
 }
 
 }  // namespace
@@ -76,8 +76,8 @@ Status copy_blob_verified(const Store& store, const fs::path& src, const std::st
   std::string actual = hash.finish();
   if (actual != digest) {
     ::unlink(tmp.c_str());
-    return Error{"verify blob " + digest + " from " + src.string() +
-                 ": content has digest " + actual + "; refusing it"};
+    return Error{"verify blob " + digest + " from " + src.string() + ": content has digest " +
+                 actual + "; refusing it"};
   }
   ::fchmod(out.get(), 0644);
   if (::rename(tmp.c_str(), store.blob_path(digest).c_str()) != 0) {

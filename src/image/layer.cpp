@@ -100,8 +100,8 @@ class LayerWriter {
 
   Status directory(int dirfd, const std::string& name, archive_entry* e) {
     struct stat st;
-    bool is_dir = ::fstatat(dirfd, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0 &&
-                  S_ISDIR(st.st_mode);
+    bool is_dir =
+        ::fstatat(dirfd, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(st.st_mode);
     if (!is_dir) {
       if (Status s = remove_at(dirfd, name); !s.ok()) return s;
       if (::mkdirat(dirfd, name.c_str(), 0700) != 0) return errno_error("mkdir " + name, errno);
@@ -135,8 +135,8 @@ class LayerWriter {
       return Error{"the image's files exceed " + std::to_string(limits_.max_bytes) + " bytes"};
     }
     // Safety: O_EXCL|O_NOFOLLOW creates a new inode; the name was just removed.
-    UniqueFd fd(::openat(dirfd, name.c_str(),
-                         O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
+    UniqueFd fd(
+        ::openat(dirfd, name.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
     if (!fd) return errno_error("create " + name, errno);
     if (Status s = copy_data(fd.get(), path); !s.ok()) return s;
     if (::ftruncate(fd.get(), size) != 0) return errno_error("size " + name, errno);
@@ -165,11 +165,10 @@ class LayerWriter {
     }
   }
 
-  Status hard_link(int dirfd, const std::string& name, const char* link,
-                   const std::string& path) {
+  Status hard_link(int dirfd, const std::string& name, const char* link, const std::string& path) {
     auto comps = split_entry_path(link);
-    if (!comps || comps->empty()) return refuse(path, "its link target '" + std::string(link) +
-                                                          "' leaves the root");
+    if (!comps || comps->empty())
+      return refuse(path, "its link target '" + std::string(link) + "' leaves the root");
     auto tparent = open_parent(root_, *comps);
     if (!tparent) return refuse(path, "link target: " + tparent.error().message);
     struct stat st;
@@ -188,7 +187,8 @@ class LayerWriter {
   Status set_attributes(int fd, archive_entry* e, const std::string& name) {
     // chown first: it clears setuid and setgid bits, which fchmod then sets.
     if (::fchown(fd, archive_entry_uid(e), archive_entry_gid(e)) != 0) return owner_error(name, e);
-    if (::fchmod(fd, archive_entry_perm(e) & 07777) != 0) return errno_error("chmod " + name, errno);
+    if (::fchmod(fd, archive_entry_perm(e) & 07777) != 0)
+      return errno_error("chmod " + name, errno);
     timespec times[2] = {{archive_entry_mtime(e), 0}, {archive_entry_mtime(e), 0}};
     ::futimens(fd, times);
     return ok_status();
@@ -196,8 +196,8 @@ class LayerWriter {
 
   Status owner_error(const std::string& name, archive_entry* e) {
     int err = errno;
-    std::string ids = std::to_string(archive_entry_uid(e)) + ":" +
-                      std::to_string(archive_entry_gid(e));
+    std::string ids =
+        std::to_string(archive_entry_uid(e)) + ":" + std::to_string(archive_entry_gid(e));
     if (err == EINVAL) {
       return Error{"set owner " + ids + " on '" + name +
                    "': the id is outside the subordinate id range (see /etc/subuid)"};

@@ -25,8 +25,8 @@
 namespace bbox::image {
 
 struct UnpackLimits {
-  uint64_t max_bytes = 32ull << 30;   // total file data over all layers
-  uint64_t max_entries = 4'000'000;   // total entries over all layers
+  uint64_t max_bytes = 32ull << 30;  // total file data over all layers
+  uint64_t max_entries = 4'000'000;  // total entries over all layers
 };
 
 // Running totals over the layers of one image.

@@ -57,8 +57,10 @@ void pump(UniqueFd& in, UniqueFd& out, UniqueFd& err, const std::string& input,
       UniqueFd& fd = i == 0 ? out : err;
       if (!fd.valid() || p[i].revents == 0) continue;
       ssize_t n = ::read(fd.get(), buf, sizeof buf);
-      if (n <= 0) fd.reset();
-      else (i == 0 ? out_text : err_text).append(buf, n);
+      if (n <= 0)
+        fd.reset();
+      else
+        (i == 0 ? out_text : err_text).append(buf, n);
     }
     if (in.valid() && p[2].revents != 0) {
       ssize_t n = ::write(in.get(), input.data() + written, input.size() - written);
@@ -83,7 +85,8 @@ Result<std::string> run_program(const std::vector<std::string>& argv, const std:
   err->write.reset();
 
   // A child that exits early must not kill us with SIGPIPE while we feed it.
-  struct sigaction ignore {}, old {};
+  struct sigaction ignore {
+  }, old{};
   ignore.sa_handler = SIG_IGN;
   ::sigaction(SIGPIPE, &ignore, &old);
   std::string out_text, err_text;

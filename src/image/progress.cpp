@@ -30,8 +30,7 @@ void LayerProgress::update(uint64_t done, uint64_t total) {
 
 void LayerProgress::draw(uint64_t done, uint64_t total) {
   constexpr int kWidth = 30;
-  int filled = total > 0 ? static_cast<int>(kWidth * std::min<double>(1.0, 1.0 * done / total))
-                         : 0;
+  int filled = total > 0 ? static_cast<int>(kWidth * std::min<double>(1.0, 1.0 * done / total)) : 0;
   std::string bar(filled, '#');
   bar.resize(kWidth, ' ');
   std::string line = fmt::format("\r  {} [{}] {}{}\033[K", label_, bar, mib(done),

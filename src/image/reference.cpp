@@ -16,8 +16,9 @@ bool looks_like_host(const std::string& first) {
 
 // Repository path components: lowercase alphanumerics with single separators.
 bool valid_repository(const std::string& repo) {
-  static const std::regex re("[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*"
-                             "(?:/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*");
+  static const std::regex re(
+      "[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*"
+      "(?:/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*");
   return repo.size() <= 255 && std::regex_match(repo, re);
 }
 
@@ -78,11 +79,16 @@ Result<RegistryRef> parse_registry_ref(const std::string& text) {
 
 std::string Source::canonical() const {
   switch (transport) {
-    case Transport::kDocker: return "docker://" + registry.name();
-    case Transport::kOci: return "oci:" + path + (tag.empty() ? "" : ":" + tag);
-    case Transport::kOciArchive: return "oci-archive:" + path;
-    case Transport::kDockerArchive: return "docker-archive:" + path;
-    case Transport::kDir: return "dir:" + path;
+    case Transport::kDocker:
+      return "docker://" + registry.name();
+    case Transport::kOci:
+      return "oci:" + path + (tag.empty() ? "" : ":" + tag);
+    case Transport::kOciArchive:
+      return "oci-archive:" + path;
+    case Transport::kDockerArchive:
+      return "docker-archive:" + path;
+    case Transport::kDir:
+      return "dir:" + path;
   }
   return path;
 }

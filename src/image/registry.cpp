@@ -34,8 +34,7 @@ class RegistryClient {
   }
 
   // GETs base_ + path with auth and retries; returns a 200 response.
-  Result<HttpResponse> get(const std::string& path, HttpRequest request,
-                           const std::string& what) {
+  Result<HttpResponse> get(const std::string& path, HttpRequest request, const std::string& what) {
     request.url = base_ + path;
     request.allow_plain_http = plain_;
     request.timeouts = options_.timeouts;
@@ -99,8 +98,8 @@ class RegistryClient {
     if (!(url.rfind("https://", 0) == 0 || (http && plain_))) {
       return Error{"the registry's token service " + url + " is not an https URL"};
     }
-    std::string scope = c.params.count("scope") ? c.params["scope"]
-                                                : "repository:" + ref_.repository + ":pull";
+    std::string scope =
+        c.params.count("scope") ? c.params["scope"] : "repository:" + ref_.repository + ":pull";
     url += (url.find('?') == std::string::npos ? "?" : "&");
     url += "scope=" + scope;
     if (c.params.count("service")) url += "&service=" + c.params["service"];
@@ -113,9 +112,8 @@ class RegistryClient {
     auto r = http_get(request);
     if (!r) return r.error().wrap("get a registry token");
     if (r->status != 200) {
-      return Error{"get a registry token: the token service answered " +
-                   std::to_string(r->status) + " (check the credentials for " + ref_.registry +
-                   " in ~/.docker/config.json)"};
+      return Error{"get a registry token: the token service answered " + std::to_string(r->status) +
+                   " (check the credentials for " + ref_.registry + " in ~/.docker/config.json)"};
     }
     json doc = json::parse(r->body, nullptr, false);
     std::string token = doc.is_object() ? doc.value("token", doc.value("access_token", "")) : "";
@@ -133,8 +131,8 @@ class RegistryClient {
     if (s == 403) return Error{ctx + "access denied" + where};
     if (s == 404) return Error{ctx + "not found" + where};
     if (s == 429) {
-      return Error{ctx + "rate limited by the registry after " +
-                   std::to_string(options_.attempts) + " attempts" + where};
+      return Error{ctx + "rate limited by the registry after " + std::to_string(options_.attempts) +
+                   " attempts" + where};
     }
     if (s >= 500) {
       return Error{ctx + "the registry failed after " + std::to_string(options_.attempts) +
@@ -219,8 +217,8 @@ Status fetch_blob(const Store& store, RegistryClient& client, const Descriptor& 
   std::string actual = hash.finish();
   if (actual != d.digest) {
     ::unlink(tmp.c_str());
-    return Error{"verify blob " + d.digest + ": the registry sent content with digest " +
-                 actual + "; refusing it"};
+    return Error{"verify blob " + d.digest + ": the registry sent content with digest " + actual +
+                 "; refusing it"};
   }
   ::fchmod(fd.get(), 0644);
   if (::fsync(fd.get()) != 0 || ::rename(tmp.c_str(), store.blob_path(d.digest).c_str()) != 0) {
@@ -234,10 +232,9 @@ Status fetch_blob(const Store& store, RegistryClient& client, const Descriptor& 
 }  // namespace
 
 bool plain_http_allowed(const std::string& registry) {
-  std::string host = registry.substr(0, registry.rfind(':') == std::string::npos ||
-                                                registry.back() == ']'
-                                            ? std::string::npos
-                                            : registry.rfind(':'));
+  std::string host = registry.substr(
+      0, registry.rfind(':') == std::string::npos || registry.back() == ']' ? std::string::npos
+                                                                            : registry.rfind(':'));
   if (host == "localhost" || host == "127.0.0.1" || host == "[::1]") return true;
   std::lock_guard<std::mutex> lock(g_plain_mutex);
   return std::find(g_plain_registries.begin(), g_plain_registries.end(), registry) !=
@@ -278,8 +275,8 @@ Result<std::string> pull_image(const Store& store, const RegistryRef& ref,
   }
   size_t i = 0;
   for (const auto& layer : manifest->layers) {
-    std::string label = fmt::format("layer {}/{} {}", ++i, manifest->layers.size(),
-                                    layer.digest.substr(7, 12));
+    std::string label =
+        fmt::format("layer {}/{} {}", ++i, manifest->layers.size(), layer.digest.substr(7, 12));
     if (Status s = fetch_blob(store, client, layer, label, UINT64_MAX); !s.ok()) return s.error();
   }
   if (Status s = store.put_blob(*body, digest); !s.ok()) return s.error();

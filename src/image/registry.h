@@ -13,9 +13,9 @@ namespace bbox::image {
 
 struct RegistryOptions {
   HttpTimeouts timeouts;
-  int attempts = 4;               // per request, for 429, 5xx and transport failures
-  double first_backoff_s = 1.0;   // doubled after each failed attempt
-  double max_backoff_s = 16.0;    // also caps a Retry-After the server sends
+  int attempts = 4;              // per request, for 429, 5xx and transport failures
+  double first_backoff_s = 1.0;  // doubled after each failed attempt
+  double max_backoff_s = 16.0;   // also caps a Retry-After the server sends
 };
 
 // Pulls ref's manifest (resolving an index to linux/amd64), config and layers

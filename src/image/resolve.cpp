@@ -26,9 +26,8 @@ Result<ResolvedImage> resolve_dir(const Store& store, const std::string& referen
   auto tree = walk_tree(dir);
   if (!tree) return tree.error().wrap("resolve image " + reference);
   const std::string& digest = tree->listing_digest;
-  auto root = ensure_root_image(store, digest, [&](const fs::path& out) {
-    return build_root_image(dir, out);
-  });
+  auto root = ensure_root_image(store, digest,
+                                [&](const fs::path& out) { return build_root_image(dir, out); });
   if (!root) return root.error();
 
   StoredImage entry;

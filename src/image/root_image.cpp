@@ -58,10 +58,28 @@ Status run_mkfs(const fs::path& rootfs, const TempImage& tmp, uint64_t size, uin
   if (::ftruncate(tmp.fd(), static_cast<off_t>(size)) != 0) {
     return errno_error("size " + tmp.path().string(), errno);
   }
-  auto r = run_program({"mkfs.ext4", "-q", "-F", "-t", "ext4", "-b", "4096", "-m", "0", "-I",
-                        std::to_string(kInodeSize), "-N", std::to_string(inodes), "-O",
-                        "^has_journal,^resize_inode", "-L", "bbox-root", "-E",
-                        "root_owner=0:0", "-d", rootfs.string(), tmp.path().string()});
+  auto r = run_program({"mkfs.ext4",
+                        "-q",
+                        "-F",
+                        "-t",
+                        "ext4",
+                        "-b",
+                        "4096",
+                        "-m",
+                        "0",
+                        "-I",
+                        std::to_string(kInodeSize),
+                        "-N",
+                        std::to_string(inodes),
+                        "-O",
+                        "^has_journal,^resize_inode",
+                        "-L",
+                        "bbox-root",
+                        "-E",
+                        "root_owner=0:0",
+                        "-d",
+                        rootfs.string(),
+                        tmp.path().string()});
   if (!r) return r.error();
   return ok_status();
 }

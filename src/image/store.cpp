@@ -27,8 +27,12 @@ using nlohmann::json;
 constexpr uint64_t kMaxCatalog = 64ull << 20;
 
 json to_json(const StoredImage& im) {
-  return json{{"reference", im.reference}, {"digest", im.digest},    {"blobs", im.blobs},
-              {"size", im.size},           {"created", im.created}, {"last_used", im.last_used},
+  return json{{"reference", im.reference},
+              {"digest", im.digest},
+              {"blobs", im.blobs},
+              {"size", im.size},
+              {"created", im.created},
+              {"last_used", im.last_used},
               {"config", config_to_json(im.config)}};
 }
 
@@ -135,8 +139,7 @@ Status Store::adopt_blob(const fs::path& file, const std::string& digest) const 
   }
   ::unlink(file.c_str());
   if (!actual) return actual.error();
-  return Error{"verify blob " + digest + ": content has digest " + *actual +
-               "; refusing it"};
+  return Error{"verify blob " + digest + ": content has digest " + *actual + "; refusing it"};
 }
 
 Status Store::put_blob(const std::string& data, const std::string& digest) const {

@@ -64,11 +64,16 @@ bool complete(const Store& store, const StoredImage& im) {
 
 Result<std::string> fetch(const Store& store, const Source& source) {
   switch (source.transport) {
-    case Transport::kDocker: return pull_image(store, source.registry);
-    case Transport::kOci: return import_oci_layout(store, source.path, source.tag);
-    case Transport::kOciArchive: return import_oci_archive(store, source.path);
-    case Transport::kDockerArchive: return import_docker_archive(store, source.path);
-    case Transport::kDir: break;
+    case Transport::kDocker:
+      return pull_image(store, source.registry);
+    case Transport::kOci:
+      return import_oci_layout(store, source.path, source.tag);
+    case Transport::kOciArchive:
+      return import_oci_archive(store, source.path);
+    case Transport::kDockerArchive:
+      return import_docker_archive(store, source.path);
+    case Transport::kDir:
+      break;
   }
   return Error{"fetch " + source.canonical() + ": not a stored transport"};
 }
@@ -85,8 +90,7 @@ Result<fs::path> ensure_root_image(const Store& store, const std::string& digest
   return make(out);
 }
 
-Result<ResolvedImage> resolve_stored(const Store& store, const Source& source,
-                                     PullPolicy policy) {
+Result<ResolvedImage> resolve_stored(const Store& store, const Source& source, PullPolicy policy) {
   std::string canonical = source.canonical();
   auto gc = store.lock("gc", true);  // rm and prune wait for us
   if (!gc) return gc.error();

@@ -68,8 +68,7 @@ struct Walker {
       }
       record(child, st, target);
       if (!S_ISDIR(st.st_mode)) continue;
-      UniqueFd sub(::openat(dirfd, name.c_str(),
-                            O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+      UniqueFd sub(::openat(dirfd, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
       if (!sub) return errno_error("open /" + child, errno);
       if (Status s = walk(sub.get(), child); !s.ok()) return s;
     }

@@ -96,8 +96,8 @@ Result<IdRange> find_subordinate_range(const std::string& file, const std::strin
     } catch (const std::exception&) {
     }
   }
-  return Error{"find subordinate ids for " + user + " in " + file +
-               ": none (add a line such as '" + user + ":100000:65536'; see DESIGN.md)"};
+  return Error{"find subordinate ids for " + user + " in " + file + ": none (add a line such as '" +
+               user + ":100000:65536'; see DESIGN.md)"};
 }
 
 bool needs_user_namespace() { return ::geteuid() != 0; }

@@ -26,8 +26,7 @@ struct IdRange {
 
 // The subordinate range for a user from a file shaped like /etc/subuid
 // ("name:start:count" or "uid:start:count" lines). Errors when none.
-Result<IdRange> find_subordinate_range(const std::string& file, const std::string& user,
-                                       uid_t uid);
+Result<IdRange> find_subordinate_range(const std::string& file, const std::string& user, uid_t uid);
 
 // Runs fn with root's powers over image files: directly when bbox is root,
 // otherwise in a forked child inside a mapped user namespace (above). fn runs

@@ -70,8 +70,8 @@ TEST_F(LayerTest, SetsOwnersFromTheHeaders) {
 }
 
 TEST_F(LayerTest, WhiteoutsRemoveLowerEntriesAndOpaqueDirectoriesEmpty) {
-  ASSERT_TRUE(apply({{"etc/old", 'f', "old"}, {"opt/d/a", 'f', "a"}, {"opt/d/sub/b", 'f', "b"}})
-                  .ok());
+  ASSERT_TRUE(
+      apply({{"etc/old", 'f', "old"}, {"opt/d/a", 'f', "a"}, {"opt/d/sub/b", 'f', "b"}}).ok());
   Status s = apply({{"etc/.wh.old", 'f'}, {"opt/d/new", 'f', "n"}, {"opt/d/.wh..wh..opq", 'f'}},
                    Compression::kZstd);
   ASSERT_TRUE(s.ok()) << s.error().message;
@@ -118,8 +118,8 @@ TEST_F(LayerTest, RefusesToWriteThroughASymlinkFromALowerLayer) {
 }
 
 TEST_F(LayerTest, ReplacesASymlinkInsteadOfFollowingIt) {
-  Status s = apply({{"passwd", 'l', "", (outside() / "passwd").string()},
-                    {"passwd", 'f', "inside\n"}});
+  Status s =
+      apply({{"passwd", 'l', "", (outside() / "passwd").string()}, {"passwd", 'f', "inside\n"}});
   ASSERT_TRUE(s.ok()) << s.error().message;
   EXPECT_FALSE(fs::is_symlink(root() / "passwd"));
   EXPECT_EQ(read_file(root() / "passwd"), "inside\n");

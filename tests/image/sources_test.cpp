@@ -91,8 +91,8 @@ TEST_F(LocalSources, OciLayoutWithATamperedBlobIsRefused) {
 TEST_F(LocalSources, OciArchiveImportsTheLayoutInside) {
   std::string digest = write_oci_layout(work_.path() / "oci", busybox_image(false), "v1");
   fs::path tar = work_.path() / "image.tar";
-  ASSERT_TRUE(run_program({"tar", "-C", (work_.path() / "oci").string(), "-cf", tar.string(),
-                           "."}).ok());
+  ASSERT_TRUE(
+      run_program({"tar", "-C", (work_.path() / "oci").string(), "-cf", tar.string(), "."}).ok());
   auto r = resolve_image("oci-archive:" + tar.string(), PullPolicy::kIfNotPresent);
   ASSERT_TRUE(r.ok()) << r.error().message;
   EXPECT_EQ(r->digest, digest);
@@ -106,8 +106,9 @@ TEST_F(LocalSources, DockerArchiveAsDockerSaveWritesIt) {
   write_file(d / "l2/layer.tar", make_tar({{"etc/.wh.old.txt", 'f'}, {"top.txt", 'f', "docker\n"}},
                                           Compression::kNone));
   write_file(d / "abc.json", R"({"os":"linux","config":{"Env":["A=1"],"User":"1000:1000"}})");
-  write_file(d / "manifest.json",
-             R"([{"Config":"abc.json","RepoTags":["x:1"],"Layers":["l1/layer.tar","l2/layer.tar"]}])");
+  write_file(
+      d / "manifest.json",
+      R"([{"Config":"abc.json","RepoTags":["x:1"],"Layers":["l1/layer.tar","l2/layer.tar"]}])");
   fs::path tar = work_.path() / "save.tar";
   ASSERT_TRUE(run_program({"tar", "-C", d.string(), "-cf", tar.string(), "."}).ok());
 
@@ -132,7 +133,7 @@ TEST_F(LocalSources, RemoveKeepsBlobsAnotherImageShares) {
   auto removed = store.remove(rb->digest);
   ASSERT_TRUE(removed.ok()) << removed.error().message;
   ASSERT_EQ(removed->size(), 1u);
-  EXPECT_TRUE(store.has_blob(sha256_digest(a.layers[0].bytes)));    // shared
+  EXPECT_TRUE(store.has_blob(sha256_digest(a.layers[0].bytes)));       // shared
   EXPECT_FALSE(store.has_blob(sha256_digest(b.layers.back().bytes)));  // b's own
   EXPECT_TRUE(fs::exists(ra->root_image));
   EXPECT_FALSE(fs::exists(rb->root_image));

@@ -27,8 +27,8 @@ struct ImageConfig {
   std::vector<std::string> env;         // "NAME=value" entries, in the image's order
   std::vector<std::string> entrypoint;  // run before cmd when the session has no command
   std::vector<std::string> cmd;
-  std::string working_dir;              // empty: the guest's default
-  std::string user;                     // "name", "uid" or "uid:gid"; empty: root
+  std::string working_dir;  // empty: the guest's default
+  std::string user;         // "name", "uid" or "uid:gid"; empty: root
   std::map<std::string, std::string> labels;
 };
 

@@ -26,8 +26,8 @@
 namespace bbox::image {
 
 struct StoredImage {
-  std::string reference;  // canonical: "docker://registry/repo:tag", "dir:/abs/path", ...
-  std::string digest;     // manifest digest, or tree digest for dir:
+  std::string reference;           // canonical: "docker://registry/repo:tag", "dir:/abs/path", ...
+  std::string digest;              // manifest digest, or tree digest for dir:
   std::vector<std::string> blobs;  // every blob the image needs (manifest, config, layers)
   uint64_t size = 0;               // bytes of its blobs plus its root image
   int64_t created = 0;             // unix seconds
@@ -39,6 +39,7 @@ struct StoredImage {
 class FileLock {
  public:
   explicit FileLock(UniqueFd fd) : fd_(std::move(fd)) {}
+
  private:
   UniqueFd fd_;
 };

@@ -24,8 +24,10 @@ class ScopedEnv {
     ::setenv(name, value.c_str(), 1);
   }
   ~ScopedEnv() {
-    if (had_) ::setenv(name_, old_.c_str(), 1);
-    else ::unsetenv(name_);
+    if (had_)
+      ::setenv(name_, old_.c_str(), 1);
+    else
+      ::unsetenv(name_);
   }
 
  private:
@@ -51,8 +53,8 @@ class TokenRegistry {
           if (head.find("Authorization: Bearer granted") != std::string::npos) {
             return FakeResponse{404};
           }
-          return FakeResponse{
-              401, {"WWW-Authenticate: Bearer realm=\"http://" + host() + "/token\""}};
+          return FakeResponse{401,
+                              {"WWW-Authenticate: Bearer realm=\"http://" + host() + "/token\""}};
         }) {}
   std::string host() const { return server_.host(); }
   Result<std::string> pull(const Store& store) {
@@ -89,8 +91,7 @@ TEST(Credentials, CredentialHelperIsAsked) {
              "#!/bin/sh\nread host\n[ \"$1\" = get ] && [ \"$host\" = \"" + reg.host() +
                  "\" ] && echo '{\"Username\":\"u\",\"Secret\":\"p\"}'\n",
              0755);
-  write_file(config.path() / "config.json",
-             R"({"credHelpers":{")" + reg.host() + R"(":"fake"}})");
+  write_file(config.path() / "config.json", R"({"credHelpers":{")" + reg.host() + R"(":"fake"}})");
   ScopedEnv env("DOCKER_CONFIG", config.path().string());
   ScopedEnv path("PATH", (config.path() / "bin").string() + ":" + std::getenv("PATH"));
 

@@ -28,8 +28,8 @@ class Pull : public ::testing::Test {
       return;
     }
     registry_ = r->release();
-    amd64_digest_ = new std::string(
-        write_oci_layout(work_->path() / "oci", busybox_image(true), "1"));
+    amd64_digest_ =
+        new std::string(write_oci_layout(work_->path() / "oci", busybox_image(true), "1"));
     Status s = registry_->push(work_->path() / "oci", "1", "test/busybox:1");
     if (!s.ok()) skip_reason_ = new std::string(s.error().message);
   }
@@ -52,7 +52,7 @@ class Pull : public ::testing::Test {
 void expect_busybox_root(const fs::path& image) {
   EXPECT_EQ(debugfs(image, "cat /top.txt"), "top layer\n");
   EXPECT_EQ(debugfs(image, "cat /etc/motd"), "zstd layer\n");
-  EXPECT_FALSE(stat_in_image(image, "/etc/old.txt").found);  // whited out
+  EXPECT_FALSE(stat_in_image(image, "/etc/old.txt").found);     // whited out
   EXPECT_FALSE(stat_in_image(image, "/opt/gone/a.txt").found);  // opaque directory
   EXPECT_EQ(debugfs(image, "cat /opt/gone/new.txt"), "new\n");
   EXPECT_FALSE(stat_in_image(image, "/dev/null").found);  // devices are skipped
@@ -72,7 +72,8 @@ TEST_F(Pull, ByTagResolvesTheIndexToAmd64AndAppliesWhiteouts) {
   EXPECT_EQ(r->digest, *amd64_digest_);
   expect_busybox_root(r->root_image);
   EXPECT_EQ(r->config.working_dir, "/home/user");
-  EXPECT_EQ(r->config.env, (std::vector<std::string>{"PATH=/bin", "GREETING=hello from the image"}));
+  EXPECT_EQ(r->config.env,
+            (std::vector<std::string>{"PATH=/bin", "GREETING=hello from the image"}));
   EXPECT_EQ(r->config.cmd, std::vector<std::string>{"/bin/sh"});
 }
 
@@ -125,7 +126,8 @@ TEST_F(Pull, RefusesACorruptedBlobAndStoresNothing) {
 
   auto r = resolve_image((*reg)->host() + "/test/corrupt:1", PullPolicy::kAlways);
   ASSERT_FALSE(r.ok());
-  EXPECT_NE(r.error().message.find("verify blob " + layer + ": the registry sent content with "
+  EXPECT_NE(r.error().message.find("verify blob " + layer +
+                                   ": the registry sent content with "
                                    "digest sha256:"),
             std::string::npos)
       << r.error().message;
@@ -190,9 +192,8 @@ TEST_F(Failing, RateLimitIsRetriedThenNamed) {
   });
   auto r = pull(s);
   ASSERT_FALSE(r.ok());
-  EXPECT_EQ(r.error().message,
-            prefix(s) + "rate limited by the registry after 2 attempts (" + s.host() +
-                " answered 429)");
+  EXPECT_EQ(r.error().message, prefix(s) + "rate limited by the registry after 2 attempts (" +
+                                   s.host() + " answered 429)");
   EXPECT_EQ(s.requests(), 2);
 }
 
@@ -222,9 +223,10 @@ TEST_F(Failing, RefusedTokenNamesTheCredentials) {
   realm = "http://" + s.host() + "/token";
   auto r = pull(s);
   ASSERT_FALSE(r.ok());
-  EXPECT_EQ(r.error().message, prefix(s) + "get a registry token: the token service answered "
-                                           "401 (check the credentials for " + s.host() +
-                                           " in ~/.docker/config.json)");
+  EXPECT_EQ(r.error().message, prefix(s) +
+                                   "get a registry token: the token service answered "
+                                   "401 (check the credentials for " +
+                                   s.host() + " in ~/.docker/config.json)");
 }
 
 TEST_F(Failing, AnonymousTokenIsFetchedAndSent) {

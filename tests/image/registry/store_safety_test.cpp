@@ -84,8 +84,8 @@ TEST(StoreSafety, TwoProcessesPullingTheSameImageShareOneRootImage) {
   fs::path root = store.images() / "roots" / (digest_hex(digest) + ".ext4");
   EXPECT_EQ(*a, digest + " " + root.string() + "\n");
   EXPECT_EQ(*b, *a);
-  EXPECT_EQ(std::distance(fs::directory_iterator(store.images() / "roots"),
-                          fs::directory_iterator()), 1);
+  EXPECT_EQ(
+      std::distance(fs::directory_iterator(store.images() / "roots"), fs::directory_iterator()), 1);
   EXPECT_EQ(Store(store.images()).list()->size(), 1u);
   EXPECT_EQ(debugfs(root, "cat /top.txt"), "top layer\n");
 }

@@ -82,8 +82,10 @@ class PrivateStore {
     ::setenv("XDG_DATA_HOME", dir_.path().c_str(), 1);
   }
   ~PrivateStore() {
-    if (had_old_) ::setenv("XDG_DATA_HOME", old_.c_str(), 1);
-    else ::unsetenv("XDG_DATA_HOME");
+    if (had_old_)
+      ::setenv("XDG_DATA_HOME", old_.c_str(), 1);
+    else
+      ::unsetenv("XDG_DATA_HOME");
   }
   fs::path images() const { return dir_.path() / "broodbox" / "images"; }
 

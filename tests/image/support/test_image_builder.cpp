@@ -33,7 +33,9 @@ void add_entry(archive* a, const TarEntry& t) {
   archive_entry_set_mtime(e.get(), 1700000000, 0);
   archive_entry_set_perm(e.get(), t.mode);
   switch (t.type) {
-    case 'd': archive_entry_set_filetype(e.get(), AE_IFDIR); break;
+    case 'd':
+      archive_entry_set_filetype(e.get(), AE_IFDIR);
+      break;
     case 'l':
       archive_entry_set_filetype(e.get(), AE_IFLNK);
       archive_entry_set_symlink(e.get(), t.link.c_str());
@@ -42,7 +44,9 @@ void add_entry(archive* a, const TarEntry& t) {
       archive_entry_set_filetype(e.get(), AE_IFREG);
       archive_entry_set_hardlink(e.get(), t.link.c_str());
       break;
-    case 'p': archive_entry_set_filetype(e.get(), AE_IFIFO); break;
+    case 'p':
+      archive_entry_set_filetype(e.get(), AE_IFIFO);
+      break;
     case 'c':
       archive_entry_set_filetype(e.get(), AE_IFCHR);
       archive_entry_set_rdev(e.get(), makedev(1, 3));
@@ -57,9 +61,12 @@ void add_entry(archive* a, const TarEntry& t) {
 
 std::string media_type(Compression c) {
   switch (c) {
-    case Compression::kNone: return "application/vnd.oci.image.layer.v1.tar";
-    case Compression::kGzip: return "application/vnd.oci.image.layer.v1.tar+gzip";
-    case Compression::kZstd: return "application/vnd.oci.image.layer.v1.tar+zstd";
+    case Compression::kNone:
+      return "application/vnd.oci.image.layer.v1.tar";
+    case Compression::kGzip:
+      return "application/vnd.oci.image.layer.v1.tar+gzip";
+    case Compression::kZstd:
+      return "application/vnd.oci.image.layer.v1.tar+zstd";
   }
   return "";
 }
@@ -110,13 +117,15 @@ std::string write_oci_layout(const fs::path& dir, const TestImage& image, const 
     json cfg{{"Env", image.env}, {"Cmd", image.cmd}};
     if (!image.working_dir.empty()) cfg["WorkingDir"] = image.working_dir;
     if (!image.user.empty()) cfg["User"] = image.user;
-    json config{{"architecture", arch}, {"os", "linux"}, {"config", cfg},
+    json config{{"architecture", arch},
+                {"os", "linux"},
+                {"config", cfg},
                 {"rootfs", {{"type", "layers"}, {"diff_ids", diff_ids}}}};
     std::string cb = config.dump();
     json m{{"schemaVersion", 2},
            {"mediaType", "application/vnd.oci.image.manifest.v1+json"},
-           {"config", descriptor("application/vnd.oci.image.config.v1+json", put_blob(dir, cb),
-                                 cb.size())},
+           {"config",
+            descriptor("application/vnd.oci.image.config.v1+json", put_blob(dir, cb), cb.size())},
            {"layers", layers}};
     std::string mb = m.dump();
     return std::make_pair(put_blob(dir, mb), mb.size());
@@ -130,9 +139,10 @@ std::string write_oci_layout(const fs::path& dir, const TestImage& image, const 
       e["platform"] = {{"os", "linux"}, {"architecture", arch}};
       return e;
     };
-    json index{{"schemaVersion", 2},
-               {"mediaType", "application/vnd.oci.image.index.v1+json"},
-               {"manifests", {entry(arm64, arm64_size, "arm64"), entry(amd64, amd64_size, "amd64")}}};
+    json index{
+        {"schemaVersion", 2},
+        {"mediaType", "application/vnd.oci.image.index.v1+json"},
+        {"manifests", {entry(arm64, arm64_size, "arm64"), entry(amd64, amd64_size, "amd64")}}};
     std::string ib = index.dump();
     top = descriptor("application/vnd.oci.image.index.v1+json", put_blob(dir, ib), ib.size());
   }
@@ -166,8 +176,8 @@ TestImage busybox_image(bool multi_arch) {
       {"opt/gone/new.txt", 'f', "new\n", "", 0644},
       {"top.txt", 'f', "top layer\n", "", 0644},
   })});
-  im.layers.push_back({make_tar({{"etc/motd", 'f', "zstd layer\n", "", 0644}},
-                                Compression::kZstd), Compression::kZstd});
+  im.layers.push_back({make_tar({{"etc/motd", 'f', "zstd layer\n", "", 0644}}, Compression::kZstd),
+                       Compression::kZstd});
   return im;
 }
 

@@ -12,9 +12,9 @@ namespace bbox::image::testing {
 
 struct TarEntry {
   std::string path;
-  char type = 'f';        // f file, d directory, l symlink, h hard link, p FIFO, c char device
-  std::string data;       // file content
-  std::string link;       // symlink target or hard link target
+  char type = 'f';   // f file, d directory, l symlink, h hard link, p FIFO, c char device
+  std::string data;  // file content
+  std::string link;  // symlink target or hard link target
   mode_t mode = 0644;
   uid_t uid = 0;
   gid_t gid = 0;
