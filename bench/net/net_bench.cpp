@@ -8,10 +8,12 @@
 // its 127.0.0.1; both namespaces go away when it exits and nothing leaves
 // them. Usage (root): bbox_bench_net [MiB] [--no-vm]
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -28,7 +30,8 @@ namespace {
 constexpr uint32_t kLoopback = 0x7f000001;
 
 // Serves `bytes` zero bytes to each connection on 127.0.0.1:kPort that asks
-// with 'G'; other connections are closed (the connect probe).
+// with 'G'; other connections are closed (the connect probe). It times each
+// download from accept to the client's close, on the host's clock.
 class BulkServer {
  public:
   explicit BulkServer(uint64_t bytes) : bytes_(bytes) {
@@ -40,7 +43,7 @@ class BulkServer {
     a.sin_port = htons(kPort);
     a.sin_addr.s_addr = htonl(kLoopback);
     ok_ = ::bind(fd_.get(), reinterpret_cast<sockaddr*>(&a), sizeof a) == 0 &&
-          ::listen(fd_.get(), 128) == 0;
+          ::listen(fd_.get(), 4096) == 0 && fcntl(fd_.get(), F_SETFL, O_NONBLOCK) == 0;
     thread_ = std::thread([this] { serve(); });
   }
   ~BulkServer() {
@@ -48,26 +51,37 @@ class BulkServer {
     thread_.join();
   }
   bool ok() const { return ok_; }
+  double last_download_s() const { return last_s_; }
 
  private:
   void serve() {
-    std::vector<char> chunk(1 << 20, 0);
     while (!stop_) {
       pollfd p{fd_.get(), POLLIN, 0};
       if (::poll(&p, 1, 50) != 1) continue;
-      UniqueFd c(::accept4(fd_.get(), nullptr, nullptr, SOCK_CLOEXEC));
-      char cmd = 0;
-      if (::read(c.get(), &cmd, 1) != 1 || cmd != 'G') continue;
-      for (uint64_t sent = 0; sent < bytes_;) {
-        size_t want = static_cast<size_t>(std::min<uint64_t>(chunk.size(), bytes_ - sent));
-        ssize_t n = ::send(c.get(), chunk.data(), want, MSG_NOSIGNAL);
-        if (n <= 0) break;
-        sent += static_cast<uint64_t>(n);
-      }
+      // Drain the backlog: a full one drops SYNs, and the client would wait
+      // a second for its retransmission.
+      while (UniqueFd c{::accept4(fd_.get(), nullptr, nullptr, SOCK_CLOEXEC)}) serve_one(c);
     }
   }
+  void serve_one(const UniqueFd& c) {
+    double t0 = probe::now_s();
+    char cmd = 0;
+    if (::read(c.get(), &cmd, 1) != 1 || cmd != 'G') return;  // a connect probe
+    uint64_t sent = 0;
+    while (sent < bytes_) {
+      size_t want = static_cast<size_t>(std::min<uint64_t>(chunk_.size(), bytes_ - sent));
+      ssize_t n = ::send(c.get(), chunk_.data(), want, MSG_NOSIGNAL);
+      if (n <= 0) break;
+      sent += static_cast<uint64_t>(n);
+    }
+    while (sent == bytes_ && ::read(c.get(), &cmd, 1) > 0) {
+    }  // the client closes once it has every byte
+    last_s_ = sent == bytes_ ? probe::now_s() - t0 : -1;
+  }
+  std::vector<char> chunk_ = std::vector<char>(1 << 20, 0);
   uint64_t bytes_;
   bool ok_ = false;
+  std::atomic<double> last_s_{-1};
   UniqueFd fd_;
   std::atomic<bool> stop_{false};
   std::thread thread_;
@@ -130,9 +144,18 @@ int run(uint64_t mib, bool with_vm) {
     std::fprintf(stderr, "bbox_bench_net: the host baseline failed\n");
     return 1;
   }
-  Measured tap = measure_tap(*host, *guest, dir, bytes, 1500);
-  Measured tap_big = measure_tap(*host, *guest, dir, bytes, kGuestMtu);
-  Measured vm = with_vm ? measure_vm(*host, dir / "vm", bytes) : Measured{-1, -1, "--no-vm"};
+  // Every download is timed by the server, on the host's clock.
+  auto server_timed = [&](Measured m) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    if (m.error.empty()) m.download_s = server->last_download_s();
+    if (m.download_s <= 0 && m.error.empty()) m.error = "the server saw no complete download";
+    return m;
+  };
+  on_host = server_timed(on_host);
+  Measured tap = server_timed(measure_tap(*host, *guest, dir, bytes, 1500));
+  Measured tap_big = server_timed(measure_tap(*host, *guest, dir, bytes, kGuestMtu));
+  Measured vm =
+      with_vm ? server_timed(measure_vm(*host, dir / "vm", bytes)) : Measured{-1, -1, "--no-vm"};
   server.reset();
   std::filesystem::remove_all(dir);
 

@@ -10,11 +10,11 @@
 namespace bbox::net::bench {
 
 inline constexpr uint16_t kPort = 18080;
-inline constexpr int kConnects = 50;
+inline constexpr int kConnects = 200;
 
 struct Measured {
-  double download_s = -1;  // seconds for the whole download
-  double connect_ms = -1;  // median connect
+  double download_s = -1;  // seconds for the whole download, on the server's clock
+  double connect_ms = -1;  // mean connect, on the client's clock
   std::string error;       // why there is no figure
 };
 
