@@ -14,7 +14,8 @@ namespace bbox::image {
 
 Result<std::string> import_oci_layout(const Store& store, const std::filesystem::path& dir,
                                       const std::string& tag);
-Result<std::string> import_oci_archive(const Store& store, const std::filesystem::path& file);
+Result<std::string> import_oci_archive(const Store& store, const std::filesystem::path& file,
+                                       const std::string& tag);
 Result<std::string> import_docker_archive(const Store& store, const std::filesystem::path& file);
 
 // Copies src into the store as blob digest, hashing on the way; refuses (and

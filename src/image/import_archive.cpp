@@ -143,13 +143,14 @@ Status extract_plain_tar(const fs::path& tar, const fs::path& dir, uint64_t max_
   return ok_status();
 }
 
-Result<std::string> import_oci_archive(const Store& store, const fs::path& file) {
+Result<std::string> import_oci_archive(const Store& store, const fs::path& file,
+                                       const std::string& tag) {
   auto scratch = ScratchDir::create(store);
   if (!scratch) return scratch.error();
   if (Status s = extract_plain_tar(file, scratch->path(), kMaxArchiveBytes); !s.ok()) {
     return s.error().wrap("import " + file.string());
   }
-  return import_oci_layout(store, scratch->path(), "");
+  return import_oci_layout(store, scratch->path(), tag);
 }
 
 Result<std::string> import_docker_archive(const Store& store, const fs::path& file) {

@@ -33,6 +33,16 @@ std::string absolute(const std::string& p) {
   return ec ? p : a.lexically_normal().string();
 }
 
+// oci:DIR:TAG and oci-archive:FILE:TAG, as skopeo writes them; a path that
+// holds ':' followed by a '/' has no tag part.
+void split_tag(Source& s) {
+  size_t colon = s.path.rfind(':');
+  if (colon != std::string::npos && s.path.find('/', colon) == std::string::npos) {
+    s.tag = s.path.substr(colon + 1);
+    s.path.resize(colon);
+  }
+}
+
 }  // namespace
 
 std::string RegistryRef::api_host() const {
@@ -103,18 +113,14 @@ Result<Source> parse_source(const std::string& reference) {
   } else if (starts("oci-archive:")) {
     s.transport = Transport::kOciArchive;
     s.path = after("oci-archive:");
+    split_tag(s);
   } else if (starts("docker-archive:")) {
     s.transport = Transport::kDockerArchive;
     s.path = after("docker-archive:");
   } else if (starts("oci:")) {
     s.transport = Transport::kOci;
     s.path = after("oci:");
-    // oci:DIR:TAG, as skopeo writes it; a DIR holding ':' has no tag part.
-    size_t colon = s.path.rfind(':');
-    if (colon != std::string::npos && s.path.find('/', colon) == std::string::npos) {
-      s.tag = s.path.substr(colon + 1);
-      s.path.resize(colon);
-    }
+    split_tag(s);
   } else {
     auto r = parse_registry_ref(starts("docker://") ? after("docker://") : reference);
     if (!r) return r.error();

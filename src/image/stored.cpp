@@ -69,7 +69,7 @@ Result<std::string> fetch(const Store& store, const Source& source) {
     case Transport::kOci:
       return import_oci_layout(store, source.path, source.tag);
     case Transport::kOciArchive:
-      return import_oci_archive(store, source.path);
+      return import_oci_archive(store, source.path, source.tag);
     case Transport::kDockerArchive:
       return import_docker_archive(store, source.path);
     case Transport::kDir:

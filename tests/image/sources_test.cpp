@@ -96,6 +96,9 @@ TEST_F(LocalSources, OciArchiveImportsTheLayoutInside) {
   auto r = resolve_image("oci-archive:" + tar.string(), PullPolicy::kIfNotPresent);
   ASSERT_TRUE(r.ok()) << r.error().message;
   EXPECT_EQ(r->digest, digest);
+  auto tagged = resolve_image("oci-archive:" + tar.string() + ":v1", PullPolicy::kIfNotPresent);
+  ASSERT_TRUE(tagged.ok()) << tagged.error().message;
+  EXPECT_EQ(tagged->digest, digest);
   EXPECT_EQ(debugfs(r->root_image, "cat /etc/motd"), "zstd layer\n");
 }
 
