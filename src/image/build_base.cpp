@@ -34,6 +34,9 @@ const std::vector<std::string>& dpkg_options() {
   return o;
 }
 
+// Where the package list is written inside the new root, then removed.
+constexpr const char* kPackageList = "bbox-packages.txt";
+
 const char* kUserHook =
     "chroot \"$1\" useradd --uid 1000 --user-group --create-home --home-dir /home/sandbox "
     "--shell /bin/bash sandbox";
@@ -51,9 +54,14 @@ std::vector<std::string> mmdebstrap_argv(const std::vector<std::string>& sources
                                 "--include=" + join(base_packages(), ",")};
   for (const auto& o : dpkg_options()) argv.push_back("--dpkgopt=" + o);
   argv.push_back(std::string("--customize-hook=") + kUserHook);
-  argv.push_back(
-      "--customize-hook=chroot \"$1\" dpkg-query -W -f='${Package}=${Version}\\n' > " +
-      shell_quote(pkg_list.string()));
+  // The package list is written inside the new root and copied out with
+  // mmdebstrap's copy-out: in unshare mode the hooks' root is a subordinate
+  // id that may not write to the user's directories.
+  argv.push_back("--customize-hook=chroot \"$1\" dpkg-query -W -f='${Package}=${Version}\\n' > "
+                 "\"$1/" + std::string(kPackageList) + "\"");
+  argv.push_back("--customize-hook=copy-out /" + std::string(kPackageList) + " " +
+                 shell_quote(pkg_list.parent_path().string()));
+  argv.push_back("--customize-hook=rm \"$1/" + std::string(kPackageList) + "\"");
   argv.push_back(kSuite);
   argv.push_back(out_tar.string());
   argv.insert(argv.end(), sources.begin(), sources.end());
@@ -116,7 +124,7 @@ Result<Descriptor> ensure_base(Context& ctx) {
 
   auto tmp = TempDir::create(ctx.work / "tmp", "base");
   if (!tmp) return tmp.error();
-  fs::path tar = tmp->path() / "layer.tar", pkgs = tmp->path() / "packages.txt";
+  fs::path tar = tmp->path() / "layer.tar", pkgs = tmp->path() / kPackageList;
   ui::info("building image 'bbox-local/base:latest': Debian {} from {} with mmdebstrap "
            "(about a minute)", kSuite, mirror_uris(*sources));
   auto start = std::chrono::steady_clock::now();

@@ -35,7 +35,7 @@ class ScriptedServer {
                r.c_str(), "--port-file", p.c_str(), "--lifetime", "1800", nullptr);
       ::_exit(127);
     }
-    for (int i = 0; i < 200 && !std::filesystem::exists(dir / "port"); ++i) {
+    for (int i = 0; i < 600 && !std::filesystem::exists(dir / "port"); ++i) {  // 30 s
       std::this_thread::sleep_for(std::chrono::milliseconds(50));
     }
     port_ = std::stoi(read_text(dir / "port").empty() ? "0" : read_text(dir / "port"));

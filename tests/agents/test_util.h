@@ -32,6 +32,14 @@ class TestDir {
   std::filesystem::path path_;
 };
 
+// The build cache the slow tests share: BBOX_BINARY_DIR/agents-cache, or
+// $BBOX_AGENTS_TEST_CACHE (for running them as another user).
+inline std::filesystem::path test_cache_dir() {
+  const char* env = ::getenv("BBOX_AGENTS_TEST_CACHE");
+  if (env != nullptr && *env != '\0') return env;
+  return std::filesystem::path(BBOX_BINARY_DIR) / "agents-cache";
+}
+
 inline void write_text(const std::filesystem::path& p, const std::string& text) {
   std::filesystem::create_directories(p.parent_path());
   std::ofstream(p, std::ios::binary) << text;

@@ -76,10 +76,11 @@ fs::path make_repository(const fs::path& dir) {
 class ClaudeCodeProof : public ::testing::Test {
  protected:
   void SetUp() override {
-    cache_ = fs::path(BBOX_BINARY_DIR) / "agents-cache";
+    cache_ = test_cache_dir();
     data_ = fs::path(BBOX_BINARY_DIR) / "agents-data";
     ::setenv("XDG_CACHE_HOME", cache_.c_str(), 1);
     ASSERT_TRUE(fs::exists(kBbox)) << kBbox << " is not built";
+    ASSERT_TRUE(fs::exists(fs::path(BBOX_BINARY_DIR) / "guest" / "bbox-init"));
     auto ref = ensure_agent_image("claude-code");
     if (!ref) GTEST_SKIP() << "the claude-code image cannot be built here: " << ref.error().message;
   }
@@ -88,7 +89,8 @@ class ClaudeCodeProof : public ::testing::Test {
             "XDG_CONFIG_HOME=" + (dir_.path() / "config").string(),
             "ANTHROPIC_API_KEY=test",
             "ANTHROPIC_BASE_URL=http://host.bbox.internal:" + std::to_string(port),
-            "CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC=1"};
+            "CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC=1",
+            "BBOX_INIT=" + (fs::path(BBOX_BINARY_DIR) / "guest" / "bbox-init").string()};
   }
   fs::path cache_, data_;
   TestDir dir_;

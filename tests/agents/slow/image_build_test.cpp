@@ -14,7 +14,7 @@ namespace {
 class AgentImageBuild : public ::testing::Test {
  protected:
   void SetUp() override {
-    ::setenv("XDG_CACHE_HOME", (fs::path(BBOX_BINARY_DIR) / "agents-cache").c_str(), 1);
+    ::setenv("XDG_CACHE_HOME", test_cache_dir().c_str(), 1);
   }
   OciLayout layout() { return *OciLayout::open(build_layout_dir()); }
   nlohmann::json labels(const std::string& name) {
@@ -56,7 +56,7 @@ TEST_F(AgentImageBuild, BaseIsDebianWithTheToolsAndTheSandboxUserAndIsReused) {
 
   // Second build: same recipe, so mmdebstrap does not run (its log is not
   // even created) and the tag still names the same image.
-  fs::path log = fs::path(BBOX_BINARY_DIR) / "agents-cache/broodbox/build/logs/base.log";
+  fs::path log = test_cache_dir() / "broodbox/build/logs/base.log";
   ASSERT_TRUE(build_agent_image("base").ok());
   EXPECT_FALSE(fs::exists(log));
   EXPECT_EQ(layout().find("base")->digest, first);
