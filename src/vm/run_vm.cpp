@@ -157,6 +157,7 @@ Result<VmResult> run_vm(const VmSpec& spec) {
   if (!s) return s.error();
   result.timings.start_to_ready = since(start);
   if (interrupted != 0) {
+    ui::note("stopping the VM: interrupted by signal {} while it started", interrupted);
     result.interrupted_by = interrupted;
     result.exit_code = exit_code::kSignalBase + interrupted;
     vm->stop();
