@@ -95,6 +95,16 @@ std::map<std::string, std::string> base_labels(const std::string& key,
           {"dev.bbox.debian.packages", listed}};
 }
 
+// mmdebstrap's first "E: " line says what went wrong; its last only that
+// it failed.
+std::string first_error_line(const fs::path& log) {
+  std::ifstream in(log);
+  for (std::string line; std::getline(in, line);) {
+    if (line.rfind("E: ", 0) == 0) return line.substr(0, 300);
+  }
+  return {};
+}
+
 bool recipe_matches(const Context& ctx, const std::string& name, const std::string& key) {
   auto cfg = read_image_config(ctx.layout, name);
   if (!cfg) return false;
@@ -131,8 +141,9 @@ Result<Descriptor> ensure_base(Context& ctx) {
   auto st = run_logged(mmdebstrap_argv(*sources, tar, pkgs), ctx.log,
                        {"SOURCE_DATE_EPOCH=" + std::to_string(kEpoch)});
   if (!st) {
+    std::string first = first_error_line(ctx.log);
     return Error{"build 'base': mmdebstrap from the Debian mirror " + mirror_uris(*sources) +
-                 ": " + st.error().message +
+                 ": " + st.error().message + (first.empty() ? "" : ": " + first) +
                  (ctx.log.empty() ? "" : "; full log in '" + ctx.log.string() + "'")};
   }
   auto secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();

@@ -54,6 +54,8 @@ TEST(UnreachableSource, DebianMirrorIsNamedAndNothingIsTagged) {
                 0),
             0u)
       << built.error().message;
+  // The first error mmdebstrap logged is quoted: here apt could not fetch.
+  EXPECT_NE(built.error().message.find("): E: "), std::string::npos) << built.error().message;
   EXPECT_FALSE(ctx.layout.find("base").has_value());
   // The temporary build directory is gone, and no blob was stored.
   EXPECT_TRUE(fs::is_empty(s.dir.path() / "work" / "tmp"));
