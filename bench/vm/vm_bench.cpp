@@ -160,6 +160,8 @@ int main(int argc, char** argv) {
     if (!r || r->exit_code != 0) {
       std::fprintf(stderr, "bbox_bench_vm: run_vm failed: %s\n",
                    r ? r->message.c_str() : r.error().message.c_str());
+      std::error_code ec;
+      fs::remove_all(dir, ec);
       return 1;
     }
     bbox_ms.push_back(wall.count());
