@@ -43,7 +43,11 @@ function(bbox_test name)
   if(NOT ARG_TIMEOUT)
     set(ARG_TIMEOUT 120)
   endif()
+  # A list inside PROPERTIES must have its semicolons escaped, or the second
+  # label would be read as a property name.
+  set(labels ${name} ${ARG_LABELS})
+  list(JOIN labels "\\;" labels_escaped)
   include(GoogleTest)
   gtest_discover_tests(bbox_test_${name} DISCOVERY_MODE PRE_TEST
-    PROPERTIES LABELS "${name};${ARG_LABELS}" TIMEOUT ${ARG_TIMEOUT})
+    PROPERTIES LABELS "${labels_escaped}" TIMEOUT ${ARG_TIMEOUT})
 endfunction()
