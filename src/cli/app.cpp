@@ -72,7 +72,9 @@ int parse_failure(CLI::App& app, const CLI::ParseError& e) {
       dynamic_cast<const CLI::CallForVersion*>(&e) != nullptr) {
     return app.exit(e);
   }
-  ui::error("{} (see 'bbox --help')", ui::printable(e.what()));
+  std::string what = e.what();
+  if (what == "A subcommand is required") what = "a command or an agent is required";
+  ui::error("{} (see 'bbox --help')", ui::printable(what));
   return exit_code::kUsage;
 }
 

@@ -5,41 +5,53 @@ namespace bbox::cli {
 namespace {
 
 // A repeatable option taking one value per occurrence.
-void repeatable(CLI::App* cmd, const std::string& name, std::vector<std::string>& into,
-                const std::string& help) {
-  cmd->add_option(name, into, help)->allow_extra_args(false);
+void repeatable(CLI::App* cmd, const std::string& name, const std::string& type,
+                std::vector<std::string>& into, const std::string& help) {
+  cmd->add_option(name, into, help)->allow_extra_args(false)->type_name(type);
 }
 
 }  // namespace
 
 void add_run_flags(CLI::App* cmd, RunFlags& f, RunKind kind) {
-  cmd->add_option("--cpus", f.cpus, "vCPUs for the VM, 1 to 128");
-  cmd->add_option("--memory", f.memory, "RAM for the VM: 4g, 512m, or a bare number of MiB");
-  cmd->add_option("--tmp-size", f.tmp_size, "Size of /tmp in the VM, same syntax as --memory");
-  cmd->add_option("--workspace", f.workspace, "Project folder (default: the current directory)");
-  cmd->add_option("--image", f.image, "Boot this image instead of the agent's");
+  cmd->add_option("--cpus", f.cpus, "vCPUs for the VM, 1 to 128")->type_name("N");
+  cmd->add_option("--memory", f.memory, "RAM for the VM: 4g, 512m, or a bare number of MiB")
+      ->type_name("SIZE");
+  cmd->add_option("--tmp-size", f.tmp_size, "Size of /tmp in the VM, same syntax as --memory")
+      ->type_name("SIZE");
+  cmd->add_option("--workspace", f.workspace, "Project folder (default: the current directory)")
+      ->type_name("DIR");
+  cmd->add_option("--image", f.image, "Boot this image instead of the agent's")->type_name("IMAGE");
   cmd->add_flag("--review", f.review, "Review each changed file before it is applied");
-  repeatable(cmd, "--exclude", f.excludes, "Leave matching paths out of the snapshot (repeatable)");
-  cmd->add_option("--workspace-mode", f.workspace_mode, "snapshot (default) or direct");
+  repeatable(cmd, "--exclude", "PATTERN", f.excludes,
+             "Leave matching paths out of the snapshot (repeatable)");
+  cmd->add_option("--workspace-mode", f.workspace_mode, "snapshot (default) or direct")
+      ->type_name("MODE");
   cmd->add_flag("--yes", f.yes, "Acknowledge dangerous options without asking");
-  cmd->add_option("--egress-profile", f.egress_profile, "permissive, standard or locked");
-  repeatable(cmd, "--allow-host", f.allow_hosts, "Also allow HOST[:PORT] (repeatable)");
-  repeatable(cmd, "--allow-host-port", f.allow_host_ports,
+  cmd->add_option("--egress-profile", f.egress_profile, "permissive, standard or locked")
+      ->type_name("PROFILE");
+  repeatable(cmd, "--allow-host", "HOST[:PORT]", f.allow_hosts,
+             "Also allow HOST[:PORT] (repeatable)");
+  repeatable(cmd, "--allow-host-port", "PORT", f.allow_host_ports,
              "Let the guest reach this port on the host (repeatable)");
-  repeatable(cmd, "--env-forward", f.env_forward,
+  repeatable(cmd, "--env-forward", "PATTERN", f.env_forward,
              "Forward host variables: NAME or PREFIX_* (repeatable)");
   if (kind == RunKind::kRunImage) {
-    repeatable(cmd, "--env", f.env, "Forward this host variable: NAME or PREFIX_* (repeatable)");
+    repeatable(cmd, "--env", "PATTERN", f.env,
+               "Forward this host variable: NAME or PREFIX_* (repeatable)");
   }
   cmd->add_flag("--no-mcp", f.no_mcp, "Do not offer MCP servers to the agent");
-  cmd->add_option("--mcp-group", f.mcp_group, "ToolHive group to take MCP servers from");
+  cmd->add_option("--mcp-group", f.mcp_group, "ToolHive group to take MCP servers from")
+      ->type_name("GROUP");
   cmd->add_option("--mcp-authz-profile", f.mcp_authz_profile,
-                  "full-access, observe, safe-tools or custom");
-  cmd->add_option("--mcp-config", f.mcp_config, "MCP config file (Cedar policies)");
-  cmd->add_option("--pull", f.pull, "always, if-not-present or never");
-  cmd->add_option("--accel", f.accel, "auto (default), kvm or tcg");
-  cmd->add_option("--kernel", f.kernel, "Boot this guest kernel (vmlinuz)");
-  cmd->add_option("--output-patch", f.output_patch, "Write the changes as a patch to FILE");
+                  "full-access, observe, safe-tools or custom")
+      ->type_name("PROFILE");
+  cmd->add_option("--mcp-config", f.mcp_config, "MCP config file (Cedar policies)")
+      ->type_name("FILE");
+  cmd->add_option("--pull", f.pull, "always, if-not-present or never")->type_name("POLICY");
+  cmd->add_option("--accel", f.accel, "auto (default), kvm or tcg")->type_name("MODE");
+  cmd->add_option("--kernel", f.kernel, "Boot this guest kernel (vmlinuz)")->type_name("PATH");
+  cmd->add_option("--output-patch", f.output_patch, "Write the changes as a patch to FILE")
+      ->type_name("FILE");
   cmd->add_flag("--no-settings", f.no_settings, "Do not copy agent settings into the VM");
   cmd->add_flag("--no-save-credentials", f.no_save_credentials,
                 "Do not keep the agent's login after the session");

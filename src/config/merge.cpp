@@ -179,7 +179,7 @@ void narrow_forwarding(EffectiveConfig& e, const FileConfig& w, Narrower& n) {
 
 // Defined in merge_agent.cpp.
 void narrow_agent(Agent& a, const AgentOverride& o, const std::string& key,
-                  std::vector<Notice>& notices);
+                  std::vector<Notice>& notices, bool global_mcp_enabled);
 
 std::string stricter_authz(const std::string& a, const std::string& b) {
   for (const char* p : {"observe", "safe-tools", "full-access"}) {
@@ -203,7 +203,7 @@ void apply_workspace(EffectiveConfig& e, const FileConfig& w) {
       n.ignore(key, "", "a workspace file cannot add agents");
       continue;
     }
-    narrow_agent(*a, o, key, e.notices);
+    narrow_agent(*a, o, key, e.notices, e.mcp_enabled.value);
   }
 }
 

@@ -15,6 +15,7 @@ struct AgentNarrower {
   Agent& a;
   const std::string& key;
   std::vector<Notice>& notices;
+  bool global_mcp_enabled;
 
   void ignore(const std::string& field, const std::string& value, const std::string& reason) {
     notices.push_back(Notice{key + "." + field, ui::printable(value), reason});
@@ -85,7 +86,7 @@ struct AgentNarrower {
     if (o.mcp->enabled) {
       if (!*o.mcp->enabled)
         a.mcp_enabled.set(false, kW);
-      else if (a.mcp_enabled.value != std::optional<bool>(true)) {
+      else if (!a.mcp_enabled.value.value_or(global_mcp_enabled)) {
         ignore("mcp.enabled", "true", "a workspace file cannot turn on MCP forwarding");
       }
     }
@@ -132,8 +133,8 @@ struct AgentNarrower {
 }  // namespace
 
 void narrow_agent(Agent& a, const AgentOverride& o, const std::string& key,
-                  std::vector<Notice>& notices) {
-  AgentNarrower n{a, key, notices};
+                  std::vector<Notice>& notices, bool global_mcp_enabled) {
+  AgentNarrower n{a, key, notices, global_mcp_enabled};
   n.identity(o);
   n.env_forward(o);
   n.resources(o);

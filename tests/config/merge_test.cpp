@@ -153,7 +153,7 @@ review: {enabled: true, exclude_patterns: [secret/]}
 git: {forward_token: false}
 mcp: {authz: {profile: observe}}
 agents:
-  codex: {env_forward: [OPENAI_API_KEY]}
+  codex: {env_forward: [OPENAI_API_KEY], mcp: {enabled: true}}
 )",
                            ".broodbox.yaml"));
   EXPECT_TRUE(e.notices.empty()) << e.notices.front().str();
