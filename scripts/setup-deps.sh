@@ -12,7 +12,7 @@ PACKAGES=(
   # run: the VM, the workspace share, root images, rootless namespaces
   qemu-system-x86 qemu-system-common e2fsprogs erofs-utils uidmap
   # tests: guest root file systems, a real registry, terminals, reflink fs
-  busybox-static docker-registry skopeo tmux xfsprogs iproute2 python3
+  busybox-static docker-registry skopeo zstd tmux xfsprogs iproute2 python3
   mmdebstrap util-linux
 )
 
