@@ -4,6 +4,9 @@
 //   cache_dir()/kernel/<release>/vmlinuz
 //   cache_dir()/kernel/<release>/modules/<name>.ko
 //   cache_dir()/kernel/<release>/modules.load   (load order, one file a line)
+//   cache_dir()/kernel/current   "<release>\n<unix seconds>\n": what apt named
+//                                 last and when; trusted for a day, so that most
+//                                 sessions start without running apt-cache.
 // A release folder appears only complete: it is built in a temporary folder
 // beside it and renamed into place, under an flock so that two bbox processes
 // starting at once download it only once.
@@ -12,9 +15,11 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <sys/file.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cctype>
+#include <ctime>
 #include <fstream>
 
 #include "bbox/common/message.h"
@@ -30,6 +35,8 @@ namespace fs = std::filesystem;
 constexpr const char* kNoAptHelp =
     "install Debian's apt, or pass --kernel PATH with a kernel whose virtio drivers "
     "(virtio_mmio, virtio_blk, virtio_console, virtiofs, overlay) are built in";
+
+constexpr std::time_t kRecordLifetime = 24 * 60 * 60;
 
 // Removes a directory tree when it goes out of scope.
 class TempDir {
@@ -103,6 +110,40 @@ std::optional<std::string> newest_cached(const fs::path& root) {
   return best;
 }
 
+// The release in `current` when it was written less than a day ago and its
+// folder is complete; otherwise nothing, and apt is asked again.
+std::optional<std::string> fresh_record(const fs::path& root) {
+  std::ifstream in(root / "current");
+  std::string release;
+  long long written = 0;
+  if (!(in >> release >> written)) return std::nullopt;
+  long long age = static_cast<long long>(std::time(nullptr)) - written;
+  if (age < 0 || age >= kRecordLifetime) return std::nullopt;  // a clock set back counts as stale
+  if (release.empty() || release[0] == '.' || release.find('/') != std::string::npos) {
+    return std::nullopt;  // never a path outside the cache
+  }
+  if (!fs::exists(root / release / "modules.load")) return std::nullopt;
+  return release;
+}
+
+// Writes `current` through a temporary file and a rename, so a reader sees the
+// old record or the new one, never half of one. A failure only costs the next
+// session an apt call, so it is not reported.
+void write_record(const fs::path& root, const std::string& release) {
+  std::string tmpl = (root / ".current-XXXXXX").string();
+  // mkostemp creates a new file of mode 0600 (O_EXCL): it never opens what
+  // someone else placed there.
+  UniqueFd fd(::mkostemp(tmpl.data(), O_CLOEXEC));
+  if (!fd) return;
+  std::string text = release + "\n" + std::to_string(std::time(nullptr)) + "\n";
+  bool written = ::write(fd.get(), text.data(), text.size()) == static_cast<ssize_t>(text.size());
+  fd.reset();
+  std::error_code ec;
+  // rename(2) swaps the record in whole; it moves only the file made above.
+  if (written) fs::rename(tmpl, root / "current", ec);
+  if (!written || ec) fs::remove(tmpl, ec);
+}
+
 Result<Kernel> fetch_locked(const fs::path& root, const std::string& version) {
   fs::path dir = root / version;
   UniqueFd lock(::open((root / ".lock").c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600));
@@ -150,6 +191,7 @@ Result<Kernel> ensure_kernel(const std::optional<fs::path>& override_vmlinuz) {
   fs::create_directories(root, ec);
   if (ec) return Error{"create " + ui::quoted(root.string()) + ": " + ec.message()};
   if (override_vmlinuz) return with_override(*override_vmlinuz, root);
+  if (auto recorded = fresh_record(root)) return load_cached(root / *recorded, *recorded);
 
   auto version = resolve_cloud_kernel_version();
   if (!version) {
@@ -160,8 +202,11 @@ Result<Kernel> ensure_kernel(const std::optional<fs::path>& override_vmlinuz) {
     }
     return Error{"find the guest kernel: " + version.error().message + "; " + kNoAptHelp};
   }
-  if (fs::exists(root / *version / "modules.load")) return load_cached(root / *version, *version);
-  return fetch_locked(root, *version);
+  auto kernel = fs::exists(root / *version / "modules.load")
+                    ? load_cached(root / *version, *version)
+                    : fetch_locked(root, *version);
+  if (kernel) write_record(root, *version);
+  return kernel;
 }
 
 }  // namespace bbox::vm

@@ -20,9 +20,14 @@ struct Kernel {
 };
 
 // Returns the cached kernel, downloading and extracting it first when needed
-// (progress on stderr). With `override_vmlinuz`, uses that kernel image and
-// the modules of the cached Debian kernel only if versions match; otherwise
-// the override must be a kernel with the virtio drivers built in.
+// (progress on stderr). Which release is current comes from
+// `apt-cache depends linux-image-cloud-amd64` at most once a day: the answer is
+// recorded in paths::cache_dir()/kernel/current and, while under 24 hours old
+// and its kernel still cached, used without running apt. When apt cannot be
+// asked, the newest cached kernel is used. With `override_vmlinuz`, uses that
+// kernel image and the modules of the cached Debian kernel only if versions
+// match; otherwise the override must be a kernel with the virtio drivers built
+// in.
 Result<Kernel> ensure_kernel(const std::optional<std::filesystem::path>& override_vmlinuz);
 
 }  // namespace bbox::vm

@@ -1,0 +1,153 @@
+// ensure_kernel asks apt for the current release at most once a day: a fresh
+// record in cache_dir()/kernel/current is used without running apt-cache.
+#include <gtest/gtest.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+
+#include <ctime>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "bbox/vm/kernel.h"
+
+namespace bbox::vm {
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr const char* kRelease = "6.1.0-99-cloud-amd64";
+
+// A private XDG_CACHE_HOME holding one cached kernel, and a PATH whose only
+// apt-cache names kRelease and leaves a mark in called_ each time it runs.
+class KernelRecord : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    char tmpl[] = "/tmp/bbox-kernel-record-XXXXXX";
+    ASSERT_NE(::mkdtemp(tmpl), nullptr);
+    dir_ = tmpl;
+    save("XDG_CACHE_HOME", &old_cache_);
+    save("PATH", &old_path_);
+    ::setenv("XDG_CACHE_HOME", (dir_ / "cache").c_str(), 1);
+    ::setenv("PATH", (dir_ / "bin").c_str(), 1);
+    kernels_ = dir_ / "cache/broodbox/kernel";
+    fs::create_directories(kernels_ / kRelease / "modules");
+    std::ofstream(kernels_ / kRelease / "vmlinuz") << "x";
+    std::ofstream(kernels_ / kRelease / "modules.load") << "virtio.ko\n";
+    called_ = dir_ / "apt-cache-called";
+    fs::create_directories(dir_ / "bin");
+    fs::path apt = dir_ / "bin/apt-cache";
+    std::ofstream(apt) << "#!/bin/sh\necho run >> '" << called_.string()
+                       << "'\necho '  Depends: linux-image-" << kRelease << "'\n";
+    fs::permissions(apt, fs::perms::owner_all);
+  }
+  void TearDown() override {
+    restore("XDG_CACHE_HOME", old_cache_);
+    restore("PATH", old_path_);
+    fs::remove_all(dir_);
+  }
+  static void save(const char* name, std::optional<std::string>* out) {
+    const char* v = std::getenv(name);
+    if (v != nullptr) *out = v;
+  }
+  static void restore(const char* name, const std::optional<std::string>& v) {
+    if (v)
+      ::setenv(name, v->c_str(), 1);
+    else
+      ::unsetenv(name);
+  }
+  void write_record(const std::string& release, long long age_seconds) {
+    std::ofstream(kernels_ / "current")
+        << release << "\n"
+        << static_cast<long long>(std::time(nullptr)) - age_seconds << "\n";
+  }
+  int apt_calls() const {
+    std::ifstream in(called_);
+    int n = 0;
+    for (std::string line; std::getline(in, line);) ++n;
+    return n;
+  }
+  // The record's release and its age in seconds.
+  std::pair<std::string, long long> record() const {
+    std::ifstream in(kernels_ / "current");
+    std::string release;
+    long long written = 0;
+    in >> release >> written;
+    return {release, static_cast<long long>(std::time(nullptr)) - written};
+  }
+
+  fs::path dir_, kernels_, called_;
+  std::optional<std::string> old_cache_, old_path_;
+};
+
+TEST_F(KernelRecord, FreshRecordUsesTheCachedKernelWithoutRunningApt) {
+  write_record(kRelease, 60 * 60);
+  auto k = ensure_kernel(std::nullopt);
+  ASSERT_TRUE(k.ok()) << k.error().message;
+  EXPECT_EQ(k->version, kRelease);
+  EXPECT_EQ(k->vmlinuz, kernels_ / kRelease / "vmlinuz");
+  EXPECT_EQ(k->modules, std::vector<fs::path>{kernels_ / kRelease / "modules/virtio.ko"});
+  EXPECT_EQ(apt_calls(), 0);
+}
+
+TEST_F(KernelRecord, WithoutRecordAptIsAskedOnceAndTheAnswerRecorded) {
+  auto k = ensure_kernel(std::nullopt);
+  ASSERT_TRUE(k.ok()) << k.error().message;
+  EXPECT_EQ(k->version, kRelease);
+  EXPECT_EQ(apt_calls(), 1);
+  auto [release, age] = record();
+  EXPECT_EQ(release, kRelease);
+  EXPECT_GE(age, 0);
+  EXPECT_LT(age, 60);
+
+  ASSERT_TRUE(ensure_kernel(std::nullopt).ok());
+  EXPECT_EQ(apt_calls(), 1);  // the second session trusts the record
+  for (const auto& e : fs::directory_iterator(kernels_)) {
+    EXPECT_NE(e.path().filename().string().substr(0, 9), ".current-") << e.path();
+  }
+}
+
+TEST_F(KernelRecord, RecordADayOldAsksAptAgainAndRenewsIt) {
+  write_record(kRelease, 24 * 60 * 60 + 1);
+  ASSERT_TRUE(ensure_kernel(std::nullopt).ok());
+  EXPECT_EQ(apt_calls(), 1);
+  EXPECT_LT(record().second, 60);
+}
+
+TEST_F(KernelRecord, RecordOfAKernelNoLongerCachedAsksApt) {
+  write_record("6.1.0-98-cloud-amd64", 60);
+  auto k = ensure_kernel(std::nullopt);
+  ASSERT_TRUE(k.ok()) << k.error().message;
+  EXPECT_EQ(k->version, kRelease);
+  EXPECT_EQ(apt_calls(), 1);
+  EXPECT_EQ(record().first, kRelease);
+}
+
+TEST_F(KernelRecord, RecordFromTheFutureCountsAsStale) {
+  write_record(kRelease, -2 * 60 * 60);
+  ASSERT_TRUE(ensure_kernel(std::nullopt).ok());
+  EXPECT_EQ(apt_calls(), 1);
+}
+
+TEST_F(KernelRecord, RecordNamingAPathOutsideTheCacheIsIgnored) {
+  fs::create_directories(dir_ / "cache/broodbox/evil");
+  std::ofstream(dir_ / "cache/broodbox/evil/modules.load") << "x.ko\n";
+  std::ofstream(dir_ / "cache/broodbox/evil/vmlinuz") << "x";
+  write_record("../evil", 60);
+  auto k = ensure_kernel(std::nullopt);
+  ASSERT_TRUE(k.ok()) << k.error().message;
+  EXPECT_EQ(k->version, kRelease);
+  EXPECT_EQ(apt_calls(), 1);
+}
+
+TEST_F(KernelRecord, StaleRecordWithoutAptFallsBackToTheNewestCachedKernel) {
+  write_record(kRelease, 2 * 24 * 60 * 60);
+  fs::remove(dir_ / "bin/apt-cache");
+  auto k = ensure_kernel(std::nullopt);
+  ASSERT_TRUE(k.ok()) << k.error().message;
+  EXPECT_EQ(k->version, kRelease);
+  EXPECT_GT(record().second, 24 * 60 * 60);  // not renewed: apt gave no answer
+}
+
+}  // namespace
+}  // namespace bbox::vm
