@@ -55,8 +55,8 @@ std::string known_list() {
 }  // namespace
 
 const std::vector<std::string>& buildable_images() {
-  static const std::vector<std::string> names{"base",   "claude-code", "codex",
-                                              "opencode", "gemini",    "hermes"};
+  static const std::vector<std::string> names{"base",     "claude-code", "codex",
+                                              "opencode", "gemini",      "hermes"};
   return names;
 }
 

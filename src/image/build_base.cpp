@@ -20,8 +20,8 @@ constexpr const char* kSuite = "bookworm";
 
 const std::vector<std::string>& base_packages() {
   static const std::vector<std::string> p{
-      "bash", "ca-certificates", "curl", "gcc", "git", "jq", "less", "make",
-      "openssh-client", "passwd", "procps", "python3", "ripgrep"};
+      "bash", "ca-certificates", "curl",   "gcc",    "git",     "jq",     "less",
+      "make", "openssh-client",  "passwd", "procps", "python3", "ripgrep"};
   return p;
 }
 
@@ -57,8 +57,10 @@ std::vector<std::string> mmdebstrap_argv(const std::vector<std::string>& sources
   // The package list is written inside the new root and copied out with
   // mmdebstrap's copy-out: in unshare mode the hooks' root is a subordinate
   // id that may not write to the user's directories.
-  argv.push_back("--customize-hook=chroot \"$1\" dpkg-query -W -f='${Package}=${Version}\\n' > "
-                 "\"$1/" + std::string(kPackageList) + "\"");
+  argv.push_back(
+      "--customize-hook=chroot \"$1\" dpkg-query -W -f='${Package}=${Version}\\n' > "
+      "\"$1/" +
+      std::string(kPackageList) + "\"");
   argv.push_back("--customize-hook=copy-out /" + std::string(kPackageList) + " " +
                  shell_quote(pkg_list.parent_path().string()));
   argv.push_back("--customize-hook=rm \"$1/" + std::string(kPackageList) + "\"");
@@ -135,15 +137,17 @@ Result<Descriptor> ensure_base(Context& ctx) {
   auto tmp = TempDir::create(ctx.work / "tmp", "base");
   if (!tmp) return tmp.error();
   fs::path tar = tmp->path() / "layer.tar", pkgs = tmp->path() / kPackageList;
-  ui::info("building image 'bbox-local/base:latest': Debian {} from {} with mmdebstrap "
-           "(about a minute)", kSuite, mirror_uris(*sources));
+  ui::info(
+      "building image 'bbox-local/base:latest': Debian {} from {} with mmdebstrap "
+      "(about a minute)",
+      kSuite, mirror_uris(*sources));
   auto start = std::chrono::steady_clock::now();
   auto st = run_logged(mmdebstrap_argv(*sources, tar, pkgs), ctx.log,
                        {"SOURCE_DATE_EPOCH=" + std::to_string(kEpoch)});
   if (!st) {
     std::string first = first_error_line(ctx.log);
-    return Error{"build 'base': mmdebstrap from the Debian mirror " + mirror_uris(*sources) +
-                 ": " + st.error().message + (first.empty() ? "" : ": " + first) +
+    return Error{"build 'base': mmdebstrap from the Debian mirror " + mirror_uris(*sources) + ": " +
+                 st.error().message + (first.empty() ? "" : ": " + first) +
                  (ctx.log.empty() ? "" : "; full log in '" + ctx.log.string() + "'")};
   }
   auto secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();

@@ -136,8 +136,7 @@ Status LayerWriter::add_symlink(const std::string& path, const std::string& targ
   return ok_status();
 }
 
-Status LayerWriter::add_file(const std::string& path, const std::string& content,
-                             unsigned mode) {
+Status LayerWriter::add_file(const std::string& path, const std::string& content, unsigned mode) {
   auto st = add_parents(path);
   if (!st) return st;
   auto e = new_entry(path, AE_IFREG, mode);
@@ -169,8 +168,7 @@ Result<Descriptor> LayerWriter::finish() {
 
 Result<size_t> LayerWriter::add_from_tgz(const fs::path& tgz, const std::string& from,
                                          const std::string& to) {
-  std::unique_ptr<archive, decltype(&archive_read_free)> in(archive_read_new(),
-                                                           &archive_read_free);
+  std::unique_ptr<archive, decltype(&archive_read_free)> in(archive_read_new(), &archive_read_free);
   archive_read_support_filter_gzip(in.get());
   archive_read_support_format_tar(in.get());
   if (archive_read_open_filename(in.get(), tgz.c_str(), 1 << 20) != ARCHIVE_OK) {
@@ -197,8 +195,9 @@ Result<size_t> LayerWriter::add_from_tgz(const fs::path& tgz, const std::string&
       if (!st) return st.error();
       continue;
     }
-    if (type != AE_IFREG) return Error{"read '" + tgz.string() + "': member '" + *name +
-                                       "' is neither file, directory nor symlink"};
+    if (type != AE_IFREG)
+      return Error{"read '" + tgz.string() + "': member '" + *name +
+                   "' is neither file, directory nor symlink"};
     auto st = add_parents(dest);
     if (!st) return st.error();
     unsigned mode = (archive_entry_perm(src) & 0111) != 0 ? 0755 : 0644;
@@ -215,12 +214,12 @@ Result<size_t> LayerWriter::add_from_tgz(const fs::path& tgz, const std::string&
         return Error{"write layer entry '" + dest + "': " + archive_error_string(s_->a)};
       }
     }
-    if (rc != ARCHIVE_EOF) return Error{"read '" + tgz.string() + "': " +
-                                        archive_error_string(in.get())};
+    if (rc != ARCHIVE_EOF)
+      return Error{"read '" + tgz.string() + "': " + archive_error_string(in.get())};
     ++files;
   }
-  if (rc != ARCHIVE_EOF) return Error{"read '" + tgz.string() + "': " +
-                                      archive_error_string(in.get())};
+  if (rc != ARCHIVE_EOF)
+    return Error{"read '" + tgz.string() + "': " + archive_error_string(in.get())};
   return files;
 }
 

@@ -127,13 +127,13 @@ Result<Descriptor> write_image(OciLayout& layout, const ImagePlan& plan) {
   }
   for (const auto& h : plan.history) history.push_back({{"created_by", h}});
 
-  json config{{"architecture", "amd64"},
-              {"os", "linux"},
-              {"created", "2024-01-01T00:00:00Z"},
-              {"config", {{"Env", plan.env}, {"WorkingDir", "/workspace"},
-                          {"Labels", plan.labels}}},
-              {"rootfs", {{"type", "layers"}, {"diff_ids", diff_ids}}},
-              {"history", history}};
+  json config{
+      {"architecture", "amd64"},
+      {"os", "linux"},
+      {"created", "2024-01-01T00:00:00Z"},
+      {"config", {{"Env", plan.env}, {"WorkingDir", "/workspace"}, {"Labels", plan.labels}}},
+      {"rootfs", {{"type", "layers"}, {"diff_ids", diff_ids}}},
+      {"history", history}};
   auto cfg = layout.add_blob_text(config.dump(), kConfigType);
   if (!cfg) return cfg.error();
 

@@ -14,8 +14,13 @@ using nlohmann::json;
 // Flags that keep npm from asking for anything but what we name, from
 // waiting minutes on an unreachable registry, and from keeping logs of its own.
 std::vector<std::string> npm_command(std::vector<std::string> args) {
-  std::vector<std::string> argv{"npm", "--no-update-notifier", "--no-fund", "--no-audit",
-                                "--logs-max=0", "--fetch-retries=1", "--fetch-timeout=60000"};
+  std::vector<std::string> argv{"npm",
+                                "--no-update-notifier",
+                                "--no-fund",
+                                "--no-audit",
+                                "--logs-max=0",
+                                "--fetch-retries=1",
+                                "--fetch-timeout=60000"};
   argv.insert(argv.end(), args.begin(), args.end());
   return argv;
 }

@@ -105,8 +105,10 @@ Result<std::vector<std::string>> host_debian_sources(const fs::path& etc_apt,
   std::vector<Entry> entries;
   for (const auto& f : files) {
     std::ifstream in(f);
-    if (f.extension() == ".sources") parse_deb822(in, entries);
-    else parse_one_line(in, entries);
+    if (f.extension() == ".sources")
+      parse_deb822(in, entries);
+    else
+      parse_one_line(in, entries);
   }
 
   std::vector<std::string> lines;

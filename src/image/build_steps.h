@@ -44,8 +44,7 @@ Result<std::vector<std::string>> host_debian_sources(const fs::path& etc_apt,
 // quoting the log's last line.
 // With `stdout_file`, the program's stdout goes there instead (truncated).
 Status run_logged(const std::vector<std::string>& argv, const fs::path& log,
-                  const std::vector<std::string>& extra_env = {},
-                  const fs::path& stdout_file = {});
+                  const std::vector<std::string>& extra_env = {}, const fs::path& stdout_file = {});
 
 // Quotes text for a POSIX shell ('...'), for the hooks mmdebstrap runs.
 std::string shell_quote(const std::string& text);
@@ -121,9 +120,9 @@ class OciLayout {
 
 // What one image is made of, for write_image.
 struct ImagePlan {
-  std::vector<Descriptor> layers;      // uncompressed tar layers, bottom first
-  std::vector<std::string> history;    // one "created_by" line per layer
-  std::vector<std::string> env;        // "NAME=value"
+  std::vector<Descriptor> layers;    // uncompressed tar layers, bottom first
+  std::vector<std::string> history;  // one "created_by" line per layer
+  std::vector<std::string> env;      // "NAME=value"
   std::map<std::string, std::string> labels;
 };
 
@@ -133,8 +132,7 @@ Result<Descriptor> write_image(OciLayout& layout, const ImagePlan& plan);
 // The config of the image a tag names (parsed JSON).
 Result<nlohmann::json> read_image_config(const OciLayout& layout, const std::string& name);
 // The layers of the image a tag names, bottom first.
-Result<std::vector<Descriptor>> read_image_layers(const OciLayout& layout,
-                                                  const std::string& name);
+Result<std::vector<Descriptor>> read_image_layers(const OciLayout& layout, const std::string& name);
 
 // ---- layer tars (build_layer.cpp) -------------------------------------------
 
@@ -195,8 +193,8 @@ std::string npm_registry(const fs::path& log);
 // What every build step shares.
 struct Context {
   OciLayout layout;
-  fs::path work;  // cache_dir()/build: locks, logs, temporary directories
-  fs::path log;   // the tools' output; empty: straight to stderr (--verbose)
+  fs::path work;                  // cache_dir()/build: locks, logs, temporary directories
+  fs::path log;                   // the tools' output; empty: straight to stderr (--verbose)
   fs::path etc_apt = "/etc/apt";  // where the Debian sources are read from
 };
 

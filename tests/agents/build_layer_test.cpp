@@ -35,13 +35,13 @@ TEST(LayerWriter, WritesRootOwnedEntriesWithParentsAndFixedTimes) {
   auto d = w->finish();
   ASSERT_TRUE(d.ok()) << d.error().message;
 
-  EXPECT_EQ(read_tar(dir.path() / "l.tar"),
-            (std::vector<Member>{{"usr/", AE_IFDIR, 0755, 0, 0, kEpoch, ""},
-                                 {"usr/local/", AE_IFDIR, 0755, 0, 0, kEpoch, ""},
-                                 {"usr/local/bin/", AE_IFDIR, 0755, 0, 0, kEpoch, ""},
-                                 {"usr/local/bin/tool", AE_IFREG, 0755, 0, 0, kEpoch,
-                                  "#!/bin/sh\n"},
-                                 {"usr/local/bin/alias", AE_IFLNK, 0777, 0, 0, kEpoch, "tool"}}));
+  EXPECT_EQ(
+      read_tar(dir.path() / "l.tar"),
+      (std::vector<Member>{{"usr/", AE_IFDIR, 0755, 0, 0, kEpoch, ""},
+                           {"usr/local/", AE_IFDIR, 0755, 0, 0, kEpoch, ""},
+                           {"usr/local/bin/", AE_IFDIR, 0755, 0, 0, kEpoch, ""},
+                           {"usr/local/bin/tool", AE_IFREG, 0755, 0, 0, kEpoch, "#!/bin/sh\n"},
+                           {"usr/local/bin/alias", AE_IFLNK, 0777, 0, 0, kEpoch, "tool"}}));
   auto digest = sha256_file(dir.path() / "l.tar");
   EXPECT_EQ(d->digest, *digest);
   EXPECT_EQ(d->size, fs::file_size(dir.path() / "l.tar"));
@@ -76,8 +76,8 @@ TEST(LayerWriter, CopiesOneFileOrATreeFromAnNpmTarball) {
     EXPECT_EQ(m.gid, 0);
     if (m.type == AE_IFREG) files.emplace_back(m.path, m.mode);
   }
-  EXPECT_EQ(files, (std::vector<std::pair<std::string, unsigned>>{
-                       {"usr/local/bin/fx", 0755}, {"opt/fx/lib/a.txt", 0644}}));
+  EXPECT_EQ(files, (std::vector<std::pair<std::string, unsigned>>{{"usr/local/bin/fx", 0755},
+                                                                  {"opt/fx/lib/a.txt", 0644}}));
 }
 
 TEST(NpmPack, RefusesATarballWhoseBytesDoNotMatchItsIntegrity) {

@@ -2,11 +2,11 @@
 // API on 127.0.0.1 that records every request it gets.
 #pragma once
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <signal.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
-#include <netinet/in.h>
-#include <arpa/inet.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -31,8 +31,8 @@ class ScriptedServer {
     if (pid_ == 0) {
       std::string s = (dir / "script.json").string(), r = record_path().string(),
                   p = (dir / "port").string();
-      ::execlp("python3", "python3", server.c_str(), "--script", s.c_str(), "--record",
-               r.c_str(), "--port-file", p.c_str(), "--lifetime", "1800", nullptr);
+      ::execlp("python3", "python3", server.c_str(), "--script", s.c_str(), "--record", r.c_str(),
+               "--port-file", p.c_str(), "--lifetime", "1800", nullptr);
       ::_exit(127);
     }
     for (int i = 0; i < 600 && !std::filesystem::exists(dir / "port"); ++i) {  // 30 s

@@ -65,9 +65,8 @@ struct Member {
 };
 
 inline std::ostream& operator<<(std::ostream& o, const Member& m) {
-  return o << m.path << " type=" << m.type << " mode=" << std::oct << m.mode << std::dec
-           << " " << m.uid << ":" << m.gid << " t=" << m.mtime << " '" << m.content_or_target
-           << "'";
+  return o << m.path << " type=" << m.type << " mode=" << std::oct << m.mode << std::dec << " "
+           << m.uid << ":" << m.gid << " t=" << m.mtime << " '" << m.content_or_target << "'";
 }
 
 // Every member of a tar (any compression): metadata, and the content of
@@ -82,9 +81,13 @@ inline std::vector<Member> read_tar(const std::filesystem::path& tar,
   archive_entry* e;
   int rc;
   while ((rc = archive_read_next_header(a.get(), &e)) == ARCHIVE_OK || rc == ARCHIVE_WARN) {
-    Member m{archive_entry_pathname(e), static_cast<int>(archive_entry_filetype(e)),
-             archive_entry_perm(e),     archive_entry_uid(e),
-             archive_entry_gid(e),      archive_entry_mtime(e), ""};
+    Member m{archive_entry_pathname(e),
+             static_cast<int>(archive_entry_filetype(e)),
+             archive_entry_perm(e),
+             archive_entry_uid(e),
+             archive_entry_gid(e),
+             archive_entry_mtime(e),
+             ""};
     if (m.type == AE_IFLNK) m.content_or_target = archive_entry_symlink(e);
     if (m.type == AE_IFREG) {
       m.size = archive_entry_size(e);

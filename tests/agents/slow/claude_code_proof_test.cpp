@@ -64,8 +64,9 @@ fs::path make_repository(const fs::path& dir) {
   EXPECT_TRUE(t.ok()) << t.error().message;
   fs::path repo = dir / "ms";
   fs::create_directories(repo);
-  EXPECT_TRUE(run_program({"tar", "-xzf", t->file.string(), "--strip-components=1", "-C",
-                           repo.string()}).ok());
+  EXPECT_TRUE(
+      run_program({"tar", "-xzf", t->file.string(), "--strip-components=1", "-C", repo.string()})
+          .ok());
   git(repo, {"init", "-q"});
   git(repo, {"add", "-A"});
   git(repo, {"-c", "user.name=bbox test", "-c", "user.email=test@bbox.invalid", "commit", "-qm",
@@ -85,7 +86,8 @@ class ClaudeCodeProof : public ::testing::Test {
     if (!ref) GTEST_SKIP() << "the claude-code image cannot be built here: " << ref.error().message;
   }
   std::vector<std::string> env(int port) const {
-    return {"XDG_CACHE_HOME=" + cache_.string(), "XDG_DATA_HOME=" + data_.string(),
+    return {"XDG_CACHE_HOME=" + cache_.string(),
+            "XDG_DATA_HOME=" + data_.string(),
             "XDG_CONFIG_HOME=" + (dir_.path() / "config").string(),
             "ANTHROPIC_API_KEY=test",
             "ANTHROPIC_BASE_URL=http://host.bbox.internal:" + std::to_string(port),
@@ -98,8 +100,8 @@ class ClaudeCodeProof : public ::testing::Test {
 
 TEST_F(ClaudeCodeProof, PrintsItsVersionFromInsideTheVm) {
   fs::create_directories(dir_.path() / "empty");
-  int rc = run_in(dir_.path() / "empty", {kBbox.string(), "claude-code", "--", "--version"},
-                  env(1), dir_.path() / "out.txt");
+  int rc = run_in(dir_.path() / "empty", {kBbox.string(), "claude-code", "--", "--version"}, env(1),
+                  dir_.path() / "out.txt");
   std::string out = read_text(dir_.path() / "out.txt");
   ASSERT_EQ(rc, 0) << out;
   auto cfg = read_image_config(*OciLayout::open(build_layout_dir()), "claude-code");
@@ -111,22 +113,21 @@ TEST_F(ClaudeCodeProof, EditsARealRepositoryThroughTheScriptedApi) {
   fs::path repo = make_repository(dir_.path());
   std::string before = read_text(repo / "index.js");
   ASSERT_NE(before.find(kOld), std::string::npos);
-  json script{{"turns",
-               {{{"tool_use",
-                  {{"name", "Edit"},
-                   {"input",
-                    {{"file_path", "/workspace/index.js"},
-                     {"old_string", kOld},
-                     {"new_string", kNew}}}}}},
-                {{"text", "Documented the minute constant."}}}}};
+  json script{
+      {"turns",
+       {{{"tool_use",
+          {{"name", "Edit"},
+           {"input",
+            {{"file_path", "/workspace/index.js"}, {"old_string", kOld}, {"new_string", kNew}}}}}},
+        {{"text", "Documented the minute constant."}}}}};
   fs::create_directories(dir_.path() / "server");
   ScriptedServer server(dir_.path() / "server", script);
   ASSERT_GT(server.port(), 0);
 
   int rc = run_in(repo,
                   {kBbox.string(), "claude-code", "--allow-host-port",
-                   std::to_string(server.port()), "--env-forward", "ANTHROPIC_BASE_URL", "--",
-                   "-p", kPrompt, "--dangerously-skip-permissions"},
+                   std::to_string(server.port()), "--env-forward", "ANTHROPIC_BASE_URL", "--", "-p",
+                   kPrompt, "--dangerously-skip-permissions"},
                   env(server.port()), dir_.path() / "out.txt");
   std::string out = read_text(dir_.path() / "out.txt");
   ASSERT_EQ(rc, 0) << out;

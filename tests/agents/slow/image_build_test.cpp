@@ -13,9 +13,7 @@ namespace {
 
 class AgentImageBuild : public ::testing::Test {
  protected:
-  void SetUp() override {
-    ::setenv("XDG_CACHE_HOME", test_cache_dir().c_str(), 1);
-  }
+  void SetUp() override { ::setenv("XDG_CACHE_HOME", test_cache_dir().c_str(), 1); }
   OciLayout layout() { return *OciLayout::open(build_layout_dir()); }
   nlohmann::json labels(const std::string& name) {
     return (*read_image_config(layout(), name))["config"]["Labels"];
@@ -39,8 +37,8 @@ TEST_F(AgentImageBuild, BaseIsDebianWithTheToolsAndTheSandboxUserAndIsReused) {
   auto l = labels("base");
   EXPECT_EQ(l["dev.bbox.debian.suite"], "bookworm");
   std::string pkgs = l["dev.bbox.debian.packages"];
-  for (const char* p : {"bash=", "git=", "curl=", "ca-certificates=", "ripgrep=", "jq=",
-                        "less=", "procps=", "openssh-client=", "python3=", "make=", "gcc="}) {
+  for (const char* p : {"bash=", "git=", "curl=", "ca-certificates=", "ripgrep=", "jq=", "less=",
+                        "procps=", "openssh-client=", "python3=", "make=", "gcc="}) {
     EXPECT_NE(pkgs.find(std::string(" ") + p), std::string::npos) << p;
   }
 
@@ -82,7 +80,9 @@ TEST_F(AgentImageBuild, ClaudeCodeLayerHoldsTheNativeBinaryFromNpm) {
   EXPECT_EQ(claude.mode, 0755u);
   EXPECT_EQ(claude.uid, 0);
   EXPECT_GT(claude.size, 50 << 20);
-  EXPECT_EQ(claude.content_or_target, "\x7f" "ELF");
+  EXPECT_EQ(claude.content_or_target,
+            "\x7f"
+            "ELF");
 
   auto cfg = *read_image_config(layout(), "claude-code");
   auto env = cfg["config"]["Env"].get<std::vector<std::string>>();
@@ -106,7 +106,10 @@ void expect_entry_point(AgentImageBuild& t, const std::string& name,
     EXPECT_EQ(m.uid, 0) << path;
     if (what == "elf") {
       EXPECT_EQ(m.mode, 0755u) << path;
-      EXPECT_EQ(m.content_or_target, "\x7f" "ELF") << path;
+      EXPECT_EQ(m.content_or_target,
+                "\x7f"
+                "ELF")
+          << path;
     } else {
       EXPECT_EQ(m.type, AE_IFLNK) << path;
       EXPECT_EQ(m.content_or_target, what) << path;
@@ -126,10 +129,10 @@ TEST_F(AgentImageBuild, OpencodeLayerHoldsItsNativeBinary) {
 }
 
 TEST_F(AgentImageBuild, GeminiLayerHoldsNodeAndTheBundledCli) {
-  expect_entry_point(*this, "gemini",
-                     {{"usr/local/bin/node", "elf"},
-                      {"usr/local/bin/gemini",
-                       "../lib/node_modules/@google/gemini-cli/bundle/gemini.js"}});
+  expect_entry_point(
+      *this, "gemini",
+      {{"usr/local/bin/node", "elf"},
+       {"usr/local/bin/gemini", "../lib/node_modules/@google/gemini-cli/bundle/gemini.js"}});
   std::map<std::string, Member> files;
   for (auto& m : read_tar(top_layer_of("gemini"), 64)) files[m.path] = m;
   const Member& bundle = files["usr/local/lib/node_modules/@google/gemini-cli/bundle/gemini.js"];
