@@ -145,6 +145,22 @@ struct Flusher {
     applied(c.path, parent.get(), leaf, false);
   }
 
+  // Writes n bytes at `off`, unless they are all zeros: those stay a hole, so
+  // a sparse file the agent made (or a huge run of zeros) does not take real
+  // space in the workspace. The caller sets the final length.
+  static bool write_or_leave_hole(int fd, const char* data, size_t n, off_t off) {
+    if (std::all_of(data, data + n, [](char ch) { return ch == 0; })) return true;
+    while (n > 0) {
+      ssize_t w = ::pwrite(fd, data, n, off);
+      if (w < 0 && errno == EINTR) continue;
+      if (w <= 0) return false;
+      data += w;
+      n -= static_cast<size_t>(w);
+      off += w;
+    }
+    return true;
+  }
+
   // Writes `content` (or the snapshot file) into a new unnamed file in the
   // parent directory and returns it; empty on error (reported).
   UniqueFd write_temp(const Change& c, int parent, const std::optional<std::string>& content) {
@@ -164,16 +180,21 @@ struct Flusher {
     std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx(EVP_MD_CTX_new(), EVP_MD_CTX_free);
     EVP_DigestInit_ex(ctx.get(), EVP_sha256(), nullptr);
     std::vector<char> buf(1 << 20);
-    for (off_t off = 0;;) {
+    off_t off = 0;
+    for (;;) {
       ssize_t n = ::pread(src.get(), buf.data(), buf.size(), off);
       if (n < 0 && errno == EINTR) continue;
       if (n < 0) return skip(c.path, "cannot read the snapshot file"), UniqueFd();
       if (n == 0) break;
       EVP_DigestUpdate(ctx.get(), buf.data(), static_cast<size_t>(n));
-      if (!content && !write_all(tmp.get(), buf.data(), static_cast<size_t>(n))) {
+      if (!content && !write_or_leave_hole(tmp.get(), buf.data(), static_cast<size_t>(n), off)) {
         return skip(c.path, std::string("cannot write: ") + std::strerror(errno)), UniqueFd();
       }
       off += n;
+    }
+    // Blocks of zeros were left as holes; the length comes from here.
+    if (!content && ::ftruncate(tmp.get(), off) != 0) {
+      return skip(c.path, std::string("cannot write: ") + std::strerror(errno)), UniqueFd();
     }
     unsigned char md[EVP_MAX_MD_SIZE];
     unsigned int len = 0;

@@ -53,6 +53,21 @@ TEST_F(Flush, AppliesAddedModifiedDeletedModeAndEmptyDirectories) {
   EXPECT_NE(messages.find("applied 7 changes"), std::string::npos) << messages;
 }
 
+TEST_F(Flush, SparseFileTheAgentMadeStaysSparseInTheWorkspace) {
+  auto s = snapshot();
+  {
+    int fd = ::open((s.snapshot / "sparse").c_str(), O_WRONLY | O_CREAT, 0644);
+    ASSERT_GE(fd, 0);
+    ASSERT_EQ(::pwrite(fd, "end", 3, (off_t{1} << 30)), 3);  // 1 GiB hole, then 3 bytes
+    ::close(fd);
+  }
+  EXPECT_EQ(finish(s), exit_code::kOk);
+  struct stat st {};
+  ASSERT_EQ(::stat((ws / "sparse").c_str(), &st), 0);
+  EXPECT_EQ(st.st_size, (off_t{1} << 30) + 3);
+  EXPECT_LT(st.st_blocks * 512, off_t{1} << 20) << "the hole was written out as zeros";
+}
+
 TEST_F(Flush, SetuidIsShownButNeverFlushed) {
   write_file(ws / "tool.sh", "#!/bin/sh\n");
   auto s = snapshot();
