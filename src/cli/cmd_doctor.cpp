@@ -12,6 +12,7 @@
 
 #include "bbox/common/exit_codes.h"
 #include "bbox/common/message.h"
+#include "bbox/vm/vm.h"
 #include "cli/commands.h"
 
 namespace bbox::cli {
@@ -120,6 +121,18 @@ void check_kvm(Report& r) {
   }
 }
 
+// What `--accel auto` picks on this host, and why.
+void check_accel(Report& r) {
+  Result<vm::AccelChoice> choice = vm::choose_accel(vm::Accel::kAuto);
+  if (!choice) {
+    r.note("accel", ui::printable(choice.error().message));
+  } else if (choice->accel == vm::Accel::kKvm) {
+    r.ok("accel", "auto chooses kvm (" + choice->reason + ")");
+  } else {
+    r.note("accel", "auto chooses tcg (" + ui::printable(choice->reason) + "): slower emulation");
+  }
+}
+
 }  // namespace
 
 void add_doctor_command(CLI::App& app, Context& ctx) {
@@ -129,6 +142,7 @@ void add_doctor_command(CLI::App& app, Context& ctx) {
     check_programs(r);
     check_ids(r);
     check_kvm(r);
+    check_accel(r);
     std::error_code ec;
     std::filesystem::path cwd = std::filesystem::current_path(ec);
     Result<config::EffectiveConfig> cfg = config::load_config(

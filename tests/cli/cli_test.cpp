@@ -4,6 +4,8 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <fstream>
+#include <iterator>
 
 #include "cli/run_bbox.h"
 
@@ -277,6 +279,19 @@ TEST(Cli, DoctorNamesTheDebianPackageOfWhatIsMissing) {
       << r.out;
   EXPECT_TRUE(has(r.out, "missing  newuidmap: install the Debian package 'uidmap'") ||
               has(r.out, "ok       newuidmap"))
+      << r.out;
+}
+
+TEST(Cli, DoctorSaysWhichAcceleratorAutoChoosesAndWhy) {
+  std::ifstream cpuinfo("/proc/cpuinfo");
+  std::string text((std::istreambuf_iterator<char>(cpuinfo)), std::istreambuf_iterator<char>());
+  if (text.find(" vmx") != std::string::npos || text.find(" svm") != std::string::npos) {
+    GTEST_SKIP() << "this CPU shows vmx or svm: auto may choose kvm here";
+  }
+  Outcome r = Bbox().run({"doctor"});
+  EXPECT_TRUE(has(r.out,
+                  "note     accel: auto chooses tcg (the CPU shows no vmx or svm flag): "
+                  "slower emulation\n"))
       << r.out;
 }
 
