@@ -88,8 +88,13 @@ void add_vm_phases(PhaseTimer& timer, const vm::VmTimings& t, PhaseTimer::Clock:
   timer.add("stop", at, t.stop);
 }
 
+struct RunOutcome {
+  int exit_code = 0;
+  int interrupted_by = 0;  // the signal (SIGINT, SIGTERM, SIGHUP) that ended the run, or 0
+};
+
 // Runs the VM on `shared_dir` and returns the command's exit code.
-Result<int> boot_and_run(const SessionRequest& req, const fs::path& session_dir,
+Result<RunOutcome> boot_and_run(const SessionRequest& req, const fs::path& session_dir,
                          const fs::path& shared_dir, const image::ResolvedImage& img,
                          PhaseTimer& timer) {
   auto argv = guest_command(req, img.config);
@@ -108,7 +113,7 @@ Result<int> boot_and_run(const SessionRequest& req, const fs::path& session_dir,
   add_vm_phases(timer, result->timings, vm_start);
   std::string blocked = (*net)->blocked_summary();
   if (!blocked.empty()) ui::note("{}", blocked);
-  return result->exit_code;
+  return RunOutcome{result->exit_code, result->interrupted_by};
 }
 
 // "bbox-local/NAME[:latest]" names an image bbox builds itself (on first use,
@@ -147,9 +152,10 @@ Result<int> run_direct(const SessionRequest& req, const image::ResolvedImage& im
   if (auto st = check_direct_mode(req); !st) return st.error();
   auto run_dir = make_run_dir();
   if (!run_dir) return run_dir.error();
-  auto rc = boot_and_run(req, run_dir->path(), req.workspace, img, timer);
+  auto outcome = boot_and_run(req, run_dir->path(), req.workspace, img, timer);
   report(req, timer, run_dir->path().filename().string());
-  return rc;
+  if (!outcome) return outcome.error();
+  return outcome->exit_code;
 }
 
 // Combines the command's exit code with the outcome of the review: the
@@ -188,18 +194,32 @@ Result<int> run_session(const SessionRequest& req) {
   if (!session) return session.error();
   attach_session_log(session->id);
   auto stats = workspace::take_snapshot(*session, {req.workspace, req.excludes});
-  if (!stats) return stats.error().wrap("snapshot workspace");
+  if (!stats) {
+    // Nothing ran on a snapshot that never finished: nothing to keep.
+    if (auto st = workspace::remove_session_dir(*session); !st) {
+      ui::warning("{}", st.error().message);
+    }
+    return stats.error().wrap("snapshot workspace");
+  }
   timer.end();
   if (req.verbose) {
     ui::info("snapshot {}: {} files, {} directories, {} symlinks, {} skipped", session->id,
              stats->files, stats->dirs, stats->symlinks, stats->skipped);
   }
 
-  auto rc = boot_and_run(req, session->dir, session->snapshot, *img, timer);
-  if (!rc) {
+  auto outcome = boot_and_run(req, session->dir, session->snapshot, *img, timer);
+  if (!outcome) {
     ui::note("the snapshot is kept: `bbox review {}` looks for changes, "
              "`bbox sessions rm {}` discards it", session->id, session->id);
-    return rc.error();
+    return outcome.error();
+  }
+  if (outcome->interrupted_by != 0) {
+    // An interrupted session is not a finished one: nothing is written back
+    // without the user asking for it.
+    ui::note("session interrupted: nothing was applied; `bbox review {}` reviews the changes, "
+             "`bbox sessions rm {}` discards them", session->id, session->id);
+    report(req, timer, session->id);
+    return outcome->exit_code;
   }
 
   timer.begin("diff, review, flush");
@@ -207,7 +227,7 @@ Result<int> run_session(const SessionRequest& req) {
   auto finish = workspace::finish_session(*session, finish_opts);
   timer.end();
   report(req, timer, session->id);
-  return final_exit_code(*rc, finish);
+  return final_exit_code(outcome->exit_code, finish);
 }
 
 }  // namespace bbox::session

@@ -145,6 +145,9 @@ class Bridge {
     if (!proto::decode(payload, &st)) return finish_gone("malformed exit status");
     outcome_.exit_code = st.signaled ? 128 + st.code : st.code;
     outcome_.message = st.message;
+    // A command that ended after bbox forwarded it a stop signal was
+    // interrupted, even though it exited within the grace period.
+    outcome_.stopped_by = stop_signal_;
     done_ = true;
   }
 

@@ -27,7 +27,7 @@ struct BridgeIo {
 struct CommandOutcome {
   int exit_code = 0;        // the command's status, 128+N for signal N
   bool guest_gone = false;  // the guest or QEMU went away before an exit status
-  int stopped_by = 0;       // the signal to bbox that ended the session, if any
+  int stopped_by = 0;       // the signal to bbox (forwarded or not) that ended the session
   std::string message;      // the guest's reason when the command could not start
 };
 

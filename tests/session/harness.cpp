@@ -53,15 +53,11 @@ fs::path busybox_rootfs() {
   return root;
 }
 
-RunOutput run_bbox(const fs::path& cwd, const fs::path& home, const std::vector<std::string>& args) {
-  int out_pipe[2], err_pipe[2];
-  if (::pipe2(out_pipe, O_CLOEXEC) != 0 || ::pipe2(err_pipe, O_CLOEXEC) != 0) return {};
-  pid_t pid = ::fork();
-  if (pid == 0) {
-    ::dup2(out_pipe[1], 1);
-    ::dup2(err_pipe[1], 2);
-    int null = ::open("/dev/null", O_RDONLY);
-    ::dup2(null, 0);
+namespace {
+
+// In the child: sets up the environment and execs bbox. Never returns.
+[[noreturn]] void exec_bbox(const fs::path& cwd, const fs::path& home,
+                            const std::vector<std::string>& args) {
     if (::chdir(cwd.c_str()) != 0) ::_exit(120);
     ::setenv("HOME", home.c_str(), 1);
     ::setenv("XDG_CONFIG_HOME", (home / ".config").c_str(), 1);
@@ -75,6 +71,38 @@ RunOutput run_bbox(const fs::path& cwd, const fs::path& home, const std::vector<
     argv.push_back(nullptr);
     ::execv(bin.c_str(), argv.data());
     ::_exit(121);
+}
+
+}  // namespace
+
+int start_bbox(const fs::path& cwd, const fs::path& home, const std::vector<std::string>& args) {
+  pid_t pid = ::fork();
+  if (pid == 0) {
+    int null = ::open("/dev/null", O_RDWR);
+    ::dup2(null, 0);
+    ::dup2(null, 1);
+    ::dup2(null, 2);
+    exec_bbox(cwd, home, args);
+  }
+  return pid;
+}
+
+int wait_bbox(int pid) {
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+RunOutput run_bbox(const fs::path& cwd, const fs::path& home, const std::vector<std::string>& args) {
+  int out_pipe[2], err_pipe[2];
+  if (::pipe2(out_pipe, O_CLOEXEC) != 0 || ::pipe2(err_pipe, O_CLOEXEC) != 0) return {};
+  pid_t pid = ::fork();
+  if (pid == 0) {
+    ::dup2(out_pipe[1], 1);
+    ::dup2(err_pipe[1], 2);
+    int null = ::open("/dev/null", O_RDONLY);
+    ::dup2(null, 0);
+    exec_bbox(cwd, home, args);
   }
   ::close(out_pipe[1]);
   ::close(err_pipe[1]);

@@ -37,6 +37,12 @@ class TempDir {
 RunOutput run_bbox(const std::filesystem::path& cwd, const std::filesystem::path& home,
                    const std::vector<std::string>& args);
 
+// Starts `bbox args...` like run_bbox, with output discarded; returns its pid.
+int start_bbox(const std::filesystem::path& cwd, const std::filesystem::path& home,
+               const std::vector<std::string>& args);
+// Waits for a child started by start_bbox; returns its exit code (128+N for a signal).
+int wait_bbox(int pid);
+
 std::string read_file(const std::filesystem::path& p);
 void write_file(const std::filesystem::path& p, const std::string& content);
 

@@ -2,6 +2,8 @@
 // workspace, boot a VM under TCG from a busybox root file system, run the
 // command, stop, diff, and flush the changes back.
 #include <gtest/gtest.h>
+#include <signal.h>
+#include <unistd.h>
 
 #include "session/harness.h"
 
@@ -65,6 +67,37 @@ TEST_F(RunImage, NothingChangedLeavesTheWorkspaceAsItWas) {
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(read_file(ws_ / "notes.txt"), "hello from the host\n");
   EXPECT_FALSE(fs::exists(ws_ / "created.txt"));
+}
+
+// The session meta file records the workspace path hex-encoded.
+std::string hex(const std::string& s) {
+  std::string out;
+  for (unsigned char c : s) out += "0123456789abcdef"[c >> 4], out += "0123456789abcdef"[c & 15];
+  return out;
+}
+
+TEST_F(RunImage, InterruptedSessionAppliesNothingAndKeepsTheChangesForReview) {
+  int pid = start_bbox(ws_, home_, {"run-image", "dir:" + rootfs_.string(), "--", "/bin/sh",
+                                    "-c", "echo agent > created.txt; sleep 120"});
+  // Wait until the agent's write reached the snapshot, then interrupt bbox.
+  fs::path sessions = fs::path(BBOX_BINARY_DIR) / "test-cache/broodbox/sessions";
+  bool written = false;
+  for (int i = 0; i < 600 && !written; ++i) {
+    std::error_code ec;
+    for (const auto& e : fs::directory_iterator(sessions, ec)) {
+      if (read_file(e.path() / "snapshot/created.txt") == "agent\n" &&
+          read_file(e.path() / "meta").find(hex(ws_.string())) != std::string::npos) {
+        written = true;
+      }
+    }
+    if (!written) ::usleep(200 * 1000);
+  }
+  ASSERT_TRUE(written) << "the agent's file never reached the snapshot";
+  ::kill(pid, SIGINT);
+  EXPECT_EQ(wait_bbox(pid), 130);
+  EXPECT_FALSE(fs::exists(ws_ / "created.txt")) << "an interrupted session was flushed";
+  RunOutput list = run_bbox(ws_, home_, {"sessions"});
+  EXPECT_NE(list.out.find(ws_.string()), std::string::npos) << list.out << list.err;
 }
 
 }  // namespace
