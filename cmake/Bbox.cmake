@@ -43,11 +43,16 @@ function(bbox_test name)
   if(NOT ARG_TIMEOUT)
     set(ARG_TIMEOUT 120)
   endif()
-  # A list inside PROPERTIES must have its semicolons escaped, or the second
-  # label would be read as a property name.
-  set(labels ${name} ${ARG_LABELS})
-  list(JOIN labels "\\;" labels_escaped)
+  # gtest_discover_tests cannot carry a list in PROPERTIES (the second label
+  # would be read as a property name), so each test gets one label: the
+  # suite's name, with "-slow" appended for slow suites. `ctest -LE slow`
+  # leaves those out (labels match as regular expressions).
+  set(label ${name})
+  if(ARG_LABELS)
+    list(JOIN ARG_LABELS "-" extra)
+    set(label ${name}-${extra})
+  endif()
   include(GoogleTest)
   gtest_discover_tests(bbox_test_${name} DISCOVERY_MODE PRE_TEST
-    PROPERTIES LABELS "${labels_escaped}" TIMEOUT ${ARG_TIMEOUT})
+    PROPERTIES LABELS ${label} TIMEOUT ${ARG_TIMEOUT})
 endfunction()
