@@ -18,17 +18,8 @@ void add_run_image_command(CLI::App& app, Context& ctx) {
   cmd->callback([&ctx, cmd, flags, image] {
     run_command(
         *flags, *cmd, ctx, [&](const config::EffectiveConfig& cfg) -> std::optional<RunTarget> {
-          RunTarget t{RunKind::kRunImage, {}};
-          config::Agent& a = t.agent;
-          a.name = "run-image";
-          a.image.set(*image, config::Source::kFlag);
-          a.cpus = cfg.cpus;
-          a.memory_mib = cfg.memory_mib;
-          a.tmp_size_mib = cfg.tmp_size_mib;
-          a.egress_profile.value =
-              cfg.egress_profile.value.value_or(session::EgressProfile::kPermissive);
-          a.egress_hosts.value = {{session::EgressProfile::kStandard, config::standard_dev_hosts()},
-                                  {session::EgressProfile::kLocked, {}}};
+          RunTarget t = plain_target(RunKind::kRunImage, "run-image", cfg);
+          t.agent.image.set(*image, config::Source::kFlag);
           return t;
         });
   });

@@ -15,18 +15,9 @@ void add_shell_command(CLI::App& app, Context& ctx) {
   cmd->callback([&ctx, cmd, flags] {
     run_command(
         *flags, *cmd, ctx, [&](const config::EffectiveConfig& cfg) -> std::optional<RunTarget> {
-          RunTarget t{RunKind::kShell, {}};
-          config::Agent& a = t.agent;
-          a.name = "shell";
-          a.image.value = config::kBaseImage;
-          a.command.value = {"/bin/bash", "-l"};
-          a.cpus = cfg.cpus;
-          a.memory_mib = cfg.memory_mib;
-          a.tmp_size_mib = cfg.tmp_size_mib;
-          a.egress_profile.value =
-              cfg.egress_profile.value.value_or(session::EgressProfile::kPermissive);
-          a.egress_hosts.value = {{session::EgressProfile::kStandard, config::standard_dev_hosts()},
-                                  {session::EgressProfile::kLocked, {}}};
+          RunTarget t = plain_target(RunKind::kShell, "shell", cfg);
+          t.agent.image.value = config::kBaseImage;
+          t.agent.command.value = {"/bin/bash", "-l"};
           return t;
         });
   });

@@ -57,6 +57,20 @@ bool warn_not_built(const RunFlags& f, const CLI::App& cmd, Context& ctx) {
 
 }  // namespace
 
+RunTarget plain_target(RunKind kind, const std::string& name,
+                       const config::EffectiveConfig& cfg) {
+  RunTarget t{kind, {}};
+  config::Agent& a = t.agent;
+  a.name = name;
+  a.cpus = cfg.cpus;
+  a.memory_mib = cfg.memory_mib;
+  a.tmp_size_mib = cfg.tmp_size_mib;
+  a.egress_profile.value = cfg.egress_profile.value.value_or(session::EgressProfile::kPermissive);
+  a.egress_hosts.value = {{session::EgressProfile::kStandard, config::standard_dev_hosts()},
+                          {session::EgressProfile::kLocked, {}}};
+  return t;
+}
+
 std::optional<std::filesystem::path> resolve_workspace(const RunFlags& flags, Context& ctx) {
   std::error_code ec;
   std::filesystem::path dir = flags.workspace.empty() ? std::filesystem::current_path(ec)

@@ -37,6 +37,11 @@ struct RunTarget {
   config::Agent agent;
 };
 
+// A target that is no agent (`run-image`, `shell`): resources from the
+// configuration, egress permissive unless configured, as Brood Box does.
+RunTarget plain_target(RunKind kind, const std::string& name,
+                       const config::EffectiveConfig& cfg);
+
 // Resolves the workspace folder: --workspace or the current directory; it
 // must be an existing directory. Prints and records a usage error otherwise.
 std::optional<std::filesystem::path> resolve_workspace(const RunFlags& flags, Context& ctx);

@@ -93,7 +93,8 @@ int wait_bbox(int pid) {
   return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
-RunOutput run_bbox(const fs::path& cwd, const fs::path& home, const std::vector<std::string>& args) {
+RunOutput run_bbox(const fs::path& cwd, const fs::path& home,
+                   const std::vector<std::string>& args) {
   int out_pipe[2], err_pipe[2];
   if (::pipe2(out_pipe, O_CLOEXEC) != 0 || ::pipe2(err_pipe, O_CLOEXEC) != 0) return {};
   pid_t pid = ::fork();
