@@ -1,6 +1,7 @@
 #include "session/harness.h"
 
 #include <fcntl.h>
+#include <sys/file.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -34,19 +35,29 @@ TempDir::~TempDir() {
   fs::remove_all(path_, ec);
 }
 
+// ctest runs tests of this suite in parallel processes; the first to get the
+// lock builds the tree, the others wait and then find it built.
 fs::path busybox_rootfs() {
   const fs::path busybox = "/bin/busybox";
   if (!fs::exists(busybox)) return {};
   fs::path root = fs::path(BBOX_BINARY_DIR) / "test-rootfs-busybox";
+  fs::path lock_path = root.string() + ".lock";
+  int lock = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  if (lock < 0 || ::flock(lock, LOCK_EX) != 0) return {};
+  struct Unlock {
+    int fd;
+    ~Unlock() { ::close(fd); }
+  } unlock{lock};
   if (fs::exists(root / "bin/sh")) return root;
   fs::path tmp = root.string() + ".tmp";
   fs::remove_all(tmp);
+  fs::remove_all(root);
   for (const char* d : {"bin", "etc", "tmp", "proc", "sys", "dev", "run", "workspace"}) {
     fs::create_directories(tmp / d);
   }
   fs::copy_file(busybox, tmp / "bin/busybox");
   std::string install = "chroot " + tmp.string() + " /bin/busybox --install -s /bin";
-  if (std::system(install.c_str()) != 0) return {};
+  if (std::system(install.c_str()) != 0) return {};  // the caller fails the test
   write_file(tmp / "etc/passwd", "root:x:0:0:root:/root:/bin/sh\n");
   write_file(tmp / "etc/group", "root:x:0:\n");
   fs::rename(tmp, root);

@@ -16,7 +16,8 @@ class RunImage : public ::testing::Test {
  protected:
   void SetUp() override {
     rootfs_ = busybox_rootfs();
-    if (rootfs_.empty()) GTEST_SKIP() << "busybox-static is not installed (/bin/busybox)";
+    ASSERT_FALSE(rootfs_.empty())
+        << "could not build the busybox root; scripts/setup-deps.sh installs busybox-static";
     ws_ = tmp_.path() / "project";
     home_ = tmp_.path() / "home";
     fs::create_directories(ws_);
