@@ -36,6 +36,16 @@ struct GuestNetwork {
   std::string dns;           // "10.0.2.3"
 };
 
+// One file or directory moving between host and guest. Fetched from the
+// guest, it is untrusted: `path` has been checked to be relative without "."
+// or ".." components ("" is the requested root itself), and symlinks are not
+// followed (data is the target). Sent to the guest, see files_before_exec.
+struct GuestFile {
+  std::string path;
+  uint32_t mode = 0;  // st_mode with the file type bits
+  std::string data;
+};
+
 struct VmSpec {
   std::filesystem::path session_dir;            // sockets, console.log, pid files go here
   std::filesystem::path shared_dir;             // the snapshot, mounted at /workspace
@@ -58,16 +68,23 @@ struct VmSpec {
   // Absolute guest paths (files or directory trees) to bring back after the
   // command exits and before the VM stops, e.g. the agent's credentials.
   std::vector<std::string> fetch_after_exit;
+
+  // Files bbox-init writes before the command starts: imported settings,
+  // restored credentials, git configuration. GuestFile::path is absolute and
+  // under /home/sandbox; missing parents are made (0700, owned by sandbox);
+  // a symlink anywhere on the way is refused. Regular files and directories
+  // only; mode carries the type bits and permissions.
+  std::vector<GuestFile> files_before_exec;
+
+  // The host's SSH agent (usually $SSH_AUTH_SOCK), or empty for none. When set,
+  // bbox-init listens on kGuestSshAgentSocket and relays each connection over
+  // the control channel to this socket; keys never enter the guest. The
+  // command gets SSH_AUTH_SOCK pointing at the guest socket.
+  std::filesystem::path ssh_agent_socket;
 };
 
-// One entry of a tree fetched from the guest. Untrusted content: `path` has
-// been checked to be relative without "." or ".." components ("" is the
-// requested root itself); symlinks are not followed (data is the target).
-struct GuestFile {
-  std::string path;
-  uint32_t mode = 0;  // st_mode with the file type bits
-  std::string data;
-};
+inline constexpr const char* kGuestSshAgentSocket = "/run/bbox/ssh-agent.sock";
+
 
 struct FetchedTree {
   std::string root;                // as requested
