@@ -55,7 +55,7 @@ void add_agents_commands(CLI::App& app, Context& ctx);
 void add_config_command(CLI::App& app, Context& ctx);
 // bbox doctor
 void add_doctor_command(CLI::App& app, Context& ctx);
-// bbox attach [SESSION]
+// bbox attach [--session NAME] [-- CMD [args]]
 void add_attach_command(CLI::App& app, Context& ctx);
 
 }  // namespace bbox::cli

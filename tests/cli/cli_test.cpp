@@ -295,12 +295,21 @@ TEST(Cli, DoctorSaysWhichAcceleratorAutoChoosesAndWhy) {
       << r.out;
 }
 
-TEST(Cli, NotBuiltCommandsSaySoAndExitThree) {
+TEST(Cli, AttachWithNoRunningSessionSaysSoAndExitsOne) {
   Bbox b;
-  Outcome r = b.run({"attach", "some-session"});
-  EXPECT_EQ(r.exit_code, 3);
-  EXPECT_EQ(r.err, "bbox: error: bbox attach is not yet available in this build\n");
-  EXPECT_EQ(b.run({"agents", "add", "x"}).exit_code, 3);
+  Outcome r = b.run({"attach"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_EQ(r.err,
+            "bbox: error: no session is running (start one with `bbox shell` or `bbox AGENT`)\n");
+  r = b.run({"attach", "--session", "20260101-000000-abcdef", "--", "true"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_EQ(r.err,
+            "bbox: error: no running session is called '20260101-000000-abcdef'; none is "
+            "running\n");
+}
+
+TEST(Cli, NotBuiltCommandsSaySoAndExitThree) {
+  EXPECT_EQ(Bbox().run({"agents", "add", "x"}).exit_code, 3);
 }
 
 TEST(Cli, VersionPrintsTheRelease) {

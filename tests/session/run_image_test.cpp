@@ -12,6 +12,31 @@ namespace {
 
 namespace fs = std::filesystem;
 
+// The session meta file records the workspace path hex-encoded.
+std::string hex(const std::string& s) {
+  std::string out;
+  for (unsigned char c : s) out += "0123456789abcdef"[c >> 4], out += "0123456789abcdef"[c & 15];
+  return out;
+}
+
+// The session directory whose snapshot of `ws` holds `file` with `content`,
+// waited for up to two minutes; empty if it never appears.
+fs::path wait_for_session(const fs::path& ws, const std::string& file,
+                          const std::string& content) {
+  fs::path sessions = fs::path(BBOX_BINARY_DIR) / "test-cache/broodbox/sessions";
+  for (int i = 0; i < 600; ++i) {
+    std::error_code ec;
+    for (const auto& e : fs::directory_iterator(sessions, ec)) {
+      if (read_file(e.path() / "snapshot" / file) == content &&
+          read_file(e.path() / "meta").find(hex(ws.string())) != std::string::npos) {
+        return e.path();
+      }
+    }
+    ::usleep(200 * 1000);
+  }
+  return {};
+}
+
 class RunImage : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -70,35 +95,35 @@ TEST_F(RunImage, NothingChangedLeavesTheWorkspaceAsItWas) {
   EXPECT_FALSE(fs::exists(ws_ / "created.txt"));
 }
 
-// The session meta file records the workspace path hex-encoded.
-std::string hex(const std::string& s) {
-  std::string out;
-  for (unsigned char c : s) out += "0123456789abcdef"[c >> 4], out += "0123456789abcdef"[c & 15];
-  return out;
-}
-
 TEST_F(RunImage, InterruptedSessionAppliesNothingAndKeepsTheChangesForReview) {
   int pid = start_bbox(ws_, home_, {"run-image", "dir:" + rootfs_.string(), "--", "/bin/sh",
                                     "-c", "echo agent > created.txt; sleep 120"});
   // Wait until the agent's write reached the snapshot, then interrupt bbox.
-  fs::path sessions = fs::path(BBOX_BINARY_DIR) / "test-cache/broodbox/sessions";
-  bool written = false;
-  for (int i = 0; i < 600 && !written; ++i) {
-    std::error_code ec;
-    for (const auto& e : fs::directory_iterator(sessions, ec)) {
-      if (read_file(e.path() / "snapshot/created.txt") == "agent\n" &&
-          read_file(e.path() / "meta").find(hex(ws_.string())) != std::string::npos) {
-        written = true;
-      }
-    }
-    if (!written) ::usleep(200 * 1000);
-  }
-  ASSERT_TRUE(written) << "the agent's file never reached the snapshot";
+  fs::path session = wait_for_session(ws_, "created.txt", "agent\n");
+  ASSERT_FALSE(session.empty()) << "the agent's file never reached the snapshot";
   ::kill(pid, SIGINT);
   EXPECT_EQ(wait_bbox(pid), 130);
   EXPECT_FALSE(fs::exists(ws_ / "created.txt")) << "an interrupted session was flushed";
   RunOutput list = run_bbox(ws_, home_, {"sessions"});
   EXPECT_NE(list.out.find(ws_.string()), std::string::npos) << list.out << list.err;
+}
+
+TEST_F(RunImage, AttachRunsASecondCommandInTheRunningSessionsVm) {
+  int pid = start_bbox(ws_, home_, {"run-image", "dir:" + rootfs_.string(), "--", "/bin/sh",
+                                    "-c", "echo up > up.txt; while [ ! -e attached.txt ]; do "
+                                          "sleep 0.2; done; cat attached.txt > seen.txt"});
+  fs::path session = wait_for_session(ws_, "up.txt", "up\n");
+  ASSERT_FALSE(session.empty()) << "the session's command never started";
+  // Other tests' sessions may run at the same time: name this one.
+  RunOutput a = run_bbox(ws_, home_, {"attach", "--session", session.filename().string(), "--",
+                                      "/bin/sh", "-c", "id -u; echo from-attach > attached.txt"});
+  EXPECT_EQ(a.exit_code, 0) << a.err;
+  EXPECT_EQ(a.out, "1000\n");
+  EXPECT_EQ(wait_bbox(pid), 0);
+  EXPECT_EQ(read_file(ws_ / "seen.txt"), "from-attach\n");
+  RunOutput gone = run_bbox(ws_, home_, {"attach", "--session", session.filename().string()});
+  EXPECT_EQ(gone.exit_code, 1);
+  EXPECT_NE(gone.err.find("no running session is called"), std::string::npos) << gone.err;
 }
 
 }  // namespace
