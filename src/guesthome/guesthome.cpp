@@ -1,0 +1,48 @@
+// A session's guest home: the files before, the credentials after.
+#include "bbox/guesthome/guesthome.h"
+
+#include "bbox/common/message.h"
+#include "guesthome/host_tree.h"
+
+namespace bbox::guesthome {
+namespace {
+
+std::filesystem::path store_of(const HomePlan& plan) {
+  return plan.credential_store.empty() ? credential_store_root() : plan.credential_store;
+}
+
+}  // namespace
+
+PreparedHome prepare_guest_home(const HomePlan& plan) {
+  HomeFiles files;
+  PreparedHome out;
+  if (plan.save_credentials && !plan.credential_paths.empty()) {
+    auto restored = restore_credentials(store_of(plan), plan.agent, plan.credential_paths, files);
+    if (!restored) {
+      ui::warning("{}: the agent starts without its saved login", restored.error().message);
+    }
+    out.fetch_after_exit = credential_fetch_roots(plan.credential_paths);
+  }
+  if (!plan.settings.empty() && !plan.host_home.empty()) {
+    import_settings(plan.host_home, plan.settings, files);
+  }
+  if (plan.git_files) add_git_files(plan.git_identity, plan.git_token_helper, files);
+  out.files.reserve(files.size());
+  for (auto& [path, file] : files) out.files.push_back(std::move(file));
+  return out;
+}
+
+void keep_credentials(const HomePlan& plan, const std::vector<vm::FetchedTree>& fetched) {
+  if (!plan.save_credentials || plan.credential_paths.empty() || fetched.empty()) return;
+  auto saved = save_credentials(store_of(plan), plan.agent, plan.credential_paths, fetched);
+  if (!saved) {
+    ui::warning("{}: the login of this session is not kept", saved.error().message);
+    return;
+  }
+  if (saved->files > 0) {
+    ui::info("saved {} credential files ({}) of {}", saved->files,
+             detail::human_size(saved->bytes), ui::quoted(plan.agent));
+  }
+}
+
+}  // namespace bbox::guesthome
