@@ -13,17 +13,24 @@
 
 #include <cerrno>
 #include <cstring>
+#include <memory>
 #include <vector>
 
+#include "agent_socket.h"
 #include "bbox/vm/guest_cmdline.h"
 #include "channels.h"
 #include "exec.h"
+#include "file_put.h"
 #include "files.h"
 #include "log.h"
 
 namespace bbox::guest {
 namespace {
 
+namespace gc = bbox::guest_cmdline;
+
+// Where the forwarded SSH agent listens; the same as vm.h's kGuestSshAgentSocket.
+constexpr const char* kAgentSocket = "/run/bbox/ssh-agent.sock";
 constexpr int64_t kDrainAfterExitMs = 250;  // output still in flight after the exit
 constexpr int64_t kShutdownGraceMs = 2000;  // for the host to read the last frames
 constexpr size_t kMaxPendingInput = 16u << 20;
@@ -73,6 +80,9 @@ class Server {
   void send_hello();
   void handle_frame(const proto::Frame& f);
   void start(uint32_t channel, const std::string& payload);
+  void put_file(const proto::Frame& f);
+  void end_put(uint32_t channel);
+  void listen_for_agent();
   void read_control();
   void read_kmsg();
   void reap();
@@ -82,8 +92,11 @@ class Server {
   int control_;
   UniqueFd sigfd_;
   UniqueFd kmsg_;
+  UniqueFd root_;  // "/" for file puts
   proto::FrameReader reader_;
   std::map<uint32_t, Command> commands_;
+  std::map<uint32_t, std::unique_ptr<FilePutter>> puts_;  // file batches by channel
+  AgentSocket agent_;
   uint32_t session_channel_ = 0;
   uint64_t oom_kills_ = 0;
   int64_t power_off_at_ = -1;
@@ -125,7 +138,7 @@ void Server::start(uint32_t channel, const std::string& payload) {
     return;
   }
   if (session_channel_ == 0) session_channel_ = channel;
-  Spawned s = spawn(req);
+  Spawned s = spawn(req, agent_.listening() ? agent_.path() : std::string());
   Command& c = commands_[channel];
   c.pid = s.pid;
   c.tty = req.tty;
@@ -142,7 +155,50 @@ void Server::start(uint32_t channel, const std::string& payload) {
   }
 }
 
+void Server::put_file(const proto::Frame& f) {
+  if (f.channel == 0) return;
+  std::unique_ptr<FilePutter>& p = puts_[f.channel];
+  if (!p) {
+    if (!root_) root_.reset(::open("/", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    p = std::make_unique<FilePutter>(root_.get(), gc::kSandboxUid, gc::kSandboxGid);
+  }
+  proto::FileChunk chunk;
+  if (proto::decode(f.payload, &chunk)) {
+    p->add(chunk);
+  } else {
+    send_frame(proto::Type::kFileError, f.channel,
+               proto::encode(proto::FileError{"", "malformed file chunk"}));
+  }
+  for (const auto& e : p->take_errors()) {
+    send_frame(proto::Type::kFileError, f.channel, proto::encode(e));
+  }
+}
+
+void Server::end_put(uint32_t channel) {
+  auto it = puts_.find(channel);
+  if (it != puts_.end()) {
+    it->second->finish();
+    for (const auto& e : it->second->take_errors()) {
+      send_frame(proto::Type::kFileError, channel, proto::encode(e));
+    }
+    puts_.erase(it);
+  }
+  send_frame(proto::Type::kFileEnd, channel, "");
+}
+
+void Server::listen_for_agent() {
+  if (agent_.listening()) return;
+  std::string error;
+  if (!agent_.listen(kAgentSocket, gc::kSandboxUid, gc::kSandboxGid, &error)) {
+    log("ssh agent forwarding is off: %s", error.c_str());
+  }
+}
+
 void Server::handle_frame(const proto::Frame& f) {
+  if (f.channel >= proto::kFirstGuestChannel) {
+    agent_.from_host(f);
+    return;
+  }
   auto it = commands_.find(f.channel);
   Command* c = it == commands_.end() ? nullptr : &it->second;
   switch (f.type) {
@@ -179,6 +235,15 @@ void Server::handle_frame(const proto::Frame& f) {
       power_off();  // does not return
     case proto::Type::kFileGet:
       send_files(f.channel, f.payload);
+      break;
+    case proto::Type::kFilePut:
+      put_file(f);
+      break;
+    case proto::Type::kFilePutEnd:
+      end_put(f.channel);
+      break;
+    case proto::Type::kAgentListen:
+      listen_for_agent();
       break;
     default:
       break;  // unknown or host-bound types: ignored
@@ -273,6 +338,8 @@ void Server::run() {
         fds.push_back({c.input.get(), POLLOUT, 0}), owners.push_back({ch, 0});
       }
     }
+    size_t agent_first = fds.size();
+    if (agent_.listening()) agent_.add_poll_fds(fds);
     int n = ::poll(fds.data(), fds.size(), poll_timeout());
     if (n < 0 && errno != EINTR) fatal("poll: %s", std::strerror(errno));
 
@@ -287,6 +354,7 @@ void Server::run() {
       if (owners[i].second == 1) pump_output(&c.output, proto::Type::kStdout, it->first);
       if (owners[i].second == 2) pump_output(&c.errors, proto::Type::kStderr, it->first);
     }
+    if (agent_.listening()) agent_.handle(fds, agent_first);
     if (fds[0].revents & POLLIN)
       read_control();
     else if (fds[0].revents & (POLLHUP | POLLERR))

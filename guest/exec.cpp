@@ -93,7 +93,7 @@ int try_exec(const std::string& file, char* const* argv, char* const* envp) {
 // Runs in the child between fork and exec: only async-signal-safe work in
 // spirit (the parent is single-threaded, so malloc is safe here too).
 [[noreturn]] void child(const proto::ExecRequest& req, int in, int out, int err, bool tty,
-                        int report_fd) {
+                        int report_fd, const std::string& agent_socket) {
   sigset_t none;
   sigemptyset(&none);
   ::sigprocmask(SIG_SETMASK, &none, nullptr);
@@ -119,7 +119,7 @@ int try_exec(const std::string& file, char* const* argv, char* const* envp) {
   if (::chdir(req.cwd.c_str()) != 0) {
     child_fail(report_fd, 126, "cd %s: %s", req.cwd.c_str(), std::strerror(errno));
   }
-  std::vector<std::string> env = command_env(req);
+  std::vector<std::string> env = command_env(req, agent_socket);
   std::vector<char*> envp;
   for (auto& e : env) envp.push_back(e.data());
   envp.push_back(nullptr);
@@ -156,8 +156,13 @@ void set_nonblocking(int fd) {
 
 }  // namespace
 
-std::vector<std::string> command_env(const proto::ExecRequest& req) {
+std::vector<std::string> command_env(const proto::ExecRequest& req,
+                                     const std::string& agent_socket) {
   std::vector<std::string> env = req.env;
+  if (!agent_socket.empty()) {
+    std::erase_if(env, [](const std::string& e) { return e.rfind("SSH_AUTH_SOCK=", 0) == 0; });
+    env.push_back("SSH_AUTH_SOCK=" + agent_socket);
+  }
   bool root = req.uid == 0;
   if (!has_var(env, "PATH")) env.push_back(std::string("PATH=") + kDefaultPath);
   if (!has_var(env, "HOME")) env.push_back(root ? "HOME=/root" : "HOME=/home/sandbox");
@@ -167,7 +172,7 @@ std::vector<std::string> command_env(const proto::ExecRequest& req) {
   return env;
 }
 
-Spawned spawn(const proto::ExecRequest& req) {
+Spawned spawn(const proto::ExecRequest& req, const std::string& agent_socket) {
   Spawned s;
   if (req.argv.empty()) {
     s.start_error = "empty command";
@@ -200,7 +205,8 @@ Spawned spawn(const proto::ExecRequest& req) {
     return s;
   }
   if (pid == 0)
-    child(req, child_in.get(), child_out.get(), child_err.get(), req.tty, report_w.get());
+    child(req, child_in.get(), child_out.get(), child_err.get(), req.tty, report_w.get(),
+          agent_socket);
 
   s.pid = pid;
   report_w.reset();

@@ -25,10 +25,15 @@ struct Spawned {
 };
 
 // Forks and execs `req`. The child is reaped by the caller's SIGCHLD loop.
-Spawned spawn(const proto::ExecRequest& req);
+// `agent_socket`: see command_env.
+Spawned spawn(const proto::ExecRequest& req, const std::string& agent_socket = "");
 
 // The environment the command gets: `req.env` plus PATH, HOME, USER and
-// LOGNAME (and TERM with a tty) when the request does not set them.
-std::vector<std::string> command_env(const proto::ExecRequest& req);
+// LOGNAME (and TERM with a tty) when the request does not set them. With a
+// non-empty `agent_socket` (the guest's forwarded SSH agent), SSH_AUTH_SOCK
+// names it, replacing any value in the request: a host path forwarded with
+// the environment means nothing in the guest.
+std::vector<std::string> command_env(const proto::ExecRequest& req,
+                                     const std::string& agent_socket = "");
 
 }  // namespace bbox::guest

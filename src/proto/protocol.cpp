@@ -7,6 +7,7 @@
 //                u32 uid, u32 gid, u8 tty, Winsize
 //   ExitStatus   u8 signaled, i32 code, string message
 //   FileChunk    string path, u32 mode, string data
+//   FileError    string path, string error
 // A decoder accepts a payload only if it is consumed exactly: a short field,
 // a length past the end, or trailing bytes all make it malformed. The host
 // decodes what the guest sends, so every read here is bounds-checked and no
@@ -256,6 +257,20 @@ bool decode(std::string_view p, FileChunk* m) {
   c.string(&m->path);
   c.u32(&m->mode);
   c.string(&m->data);
+  return c.done();
+}
+
+std::string encode(const FileError& m) {
+  std::string out;
+  put_string(&out, m.path);
+  put_string(&out, m.error);
+  return out;
+}
+
+bool decode(std::string_view p, FileError* m) {
+  Cursor c(p);
+  c.string(&m->path);
+  c.string(&m->error);
   return c.done();
 }
 

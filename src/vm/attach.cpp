@@ -28,7 +28,7 @@ Result<int> attach_vm(const std::filesystem::path& session_dir, const AttachSpec
   req.env = spec.env;
   req.cwd = spec.workdir;
   req.tty = spec.tty;
-  CommandOutcome o = run_with_user_terminal(req, conn, nullptr, *signals, no_log, nullptr);
+  CommandOutcome o = run_with_user_terminal(req, conn, nullptr, *signals, no_log, {});
   if (o.guest_gone) {
     return Error{"attach: the session ended before " + ui::quoted(spec.argv[0]) + " finished"};
   }

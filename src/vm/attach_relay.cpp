@@ -63,6 +63,8 @@ void AttachRelay::serve(Client& c) {
 void AttachRelay::forward_from_client(Client& c, const proto::Frame& f) {
   if (c.channel == 0) {
     if (f.type != Type::kExec) return;  // an Exec must come first
+    // Attached commands are few; the guest's range is never reached.
+    if (next_channel_ >= proto::kFirstGuestChannel) return;
     c.channel = next_channel_++;
     guest_.send(Type::kExec, c.channel, f.payload);
     return;
@@ -73,7 +75,7 @@ void AttachRelay::forward_from_client(Client& c, const proto::Frame& f) {
 }
 
 bool AttachRelay::route_from_guest(const proto::Frame& f) {
-  if (f.channel < kFirstChannel) return false;
+  if (f.channel < kFirstChannel || f.channel >= proto::kFirstGuestChannel) return false;
   for (auto& c : clients_) {
     if (c.channel != f.channel || c.done) continue;
     c.conn->send(f.type, 1, f.payload);

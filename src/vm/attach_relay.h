@@ -20,7 +20,8 @@ namespace bbox::vm {
 
 class AttachRelay {
  public:
-  // Guest channels of attached commands start here (below: the session's own).
+  // Guest channels of attached commands start here (below: the session's
+  // own) and stay below proto::kFirstGuestChannel.
   static constexpr uint32_t kFirstChannel = 1000;
 
   // Listens at `socket`.

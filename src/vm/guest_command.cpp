@@ -24,8 +24,14 @@ constexpr size_t kMaxQueued = 1 << 20;
 class Bridge {
  public:
   Bridge(ControlChannel& control, ChildProcess* qemu, SignalPipe& signals, GuestLog& log,
-         const BridgeIo& io, AttachRelay* relay)
-      : control_(control), qemu_(qemu), signals_(signals), log_(log), io_(io), relay_(relay) {}
+         const BridgeIo& io, const BridgeServices& services)
+      : control_(control),
+        qemu_(qemu),
+        signals_(signals),
+        log_(log),
+        io_(io),
+        relay_(services.attach),
+        agent_(services.agent) {}
 
   CommandOutcome run(const proto::ExecRequest& request) {
     control_.send(Type::kExec, kChannel, proto::encode(request));
@@ -41,6 +47,9 @@ class Bridge {
         {control_.fd(), static_cast<short>(POLLIN | (control_.wants_write() ? POLLOUT : 0)), 0},
         {-1, POLLIN, 0}};
     if (stdin_open_ && control_.queued() < kMaxQueued) fds[2].fd = io_.in_fd;
+    // The agent's descriptors first: the relay takes everything after its own start.
+    if (agent_ != nullptr) agent_->add_poll_fds(fds);
+    size_t relay_first = fds.size();
     if (relay_ != nullptr) relay_->add_poll_fds(fds);
     int r = ::poll(fds.data(), fds.size(), poll_timeout_ms());
     if (r < 0 && errno != EINTR) return finish_gone("poll failed");
@@ -48,7 +57,8 @@ class Bridge {
     if (fds[0].revents != 0) handle_signals();
     if (fds[1].revents != 0) handle_control();
     if (!done_ && fds[2].fd >= 0 && fds[2].revents != 0) handle_stdin();
-    if (!done_ && relay_ != nullptr) relay_->handle(fds, 3);
+    if (!done_ && agent_ != nullptr) agent_->handle(fds, 3);
+    if (!done_ && relay_ != nullptr) relay_->handle(fds, relay_first);
     if (!done_) check_deadlines();
   }
 
@@ -94,6 +104,7 @@ class Bridge {
   }
 
   void handle_frame(const proto::Frame& f) {
+    if (agent_ != nullptr && agent_->route_from_guest(f)) return;
     if (relay_ != nullptr && relay_->route_from_guest(f)) return;
     switch (f.type) {
       case Type::kStdout:
@@ -170,6 +181,7 @@ class Bridge {
   GuestLog& log_;
   BridgeIo io_;
   AttachRelay* relay_;
+  AgentForwarder* agent_;
 
   bool done_ = false;
   bool stdin_open_ = false;
@@ -190,7 +202,7 @@ int terminal_fd() {
 
 CommandOutcome run_with_user_terminal(proto::ExecRequest request, ControlChannel& control,
                                       ChildProcess* qemu, SignalPipe& signals, GuestLog& log,
-                                      AttachRelay* relay) {
+                                      const BridgeServices& services) {
   BridgeIo io;
   io.tty_fd = request.tty ? terminal_fd() : -1;
   if (io.tty_fd >= 0) {
@@ -201,13 +213,13 @@ CommandOutcome run_with_user_terminal(proto::ExecRequest request, ControlChannel
     auto r = RawTerminal::enter(STDIN_FILENO);
     if (r) raw.emplace(std::move(*r));
   }
-  return run_guest_command(request, control, qemu, signals, log, io, relay);
+  return run_guest_command(request, control, qemu, signals, log, io, services);
 }
 
 CommandOutcome run_guest_command(const proto::ExecRequest& request, ControlChannel& control,
                                  ChildProcess* qemu, SignalPipe& signals, GuestLog& log,
-                                 const BridgeIo& io, AttachRelay* relay) {
-  Bridge bridge(control, qemu, signals, log, io, relay);
+                                 const BridgeIo& io, const BridgeServices& services) {
+  Bridge bridge(control, qemu, signals, log, io, services);
   return bridge.run(request);
 }
 

@@ -7,6 +7,7 @@
 
 #include "bbox/common/result.h"
 #include "bbox/proto/protocol.h"
+#include "vm/agent_forwarder.h"
 #include "vm/attach_relay.h"
 #include "vm/child_process.h"
 #include "vm/control_channel.h"
@@ -31,6 +32,13 @@ struct CommandOutcome {
   std::string message;      // the guest's reason when the command could not start
 };
 
+// What the bridge serves beside the command, each optional (null): attached
+// commands (`bbox attach`) and the guest's SSH agent streams.
+struct BridgeServices {
+  AttachRelay* attach = nullptr;
+  AgentForwarder* agent = nullptr;
+};
+
 // How long a forwarded SIGINT/SIGTERM/SIGHUP gives the command to exit before
 // bbox stops the VM anyway.
 inline constexpr std::chrono::milliseconds kSignalGrace{3000};
@@ -38,12 +46,11 @@ inline constexpr std::chrono::milliseconds kSignalGrace{3000};
 // Sends `request` on channel 1 and bridges until the command exits, the guest
 // goes away, or a signal to bbox ends the session (the signal is forwarded to
 // the command first; bbox waits kSignalGrace for it to exit). `qemu` (when not
-// null) is watched for an early exit; `relay` (when not null) serves attached
-// commands meanwhile. An attach client calls this too, on its connection to
-// the relay, with neither.
+// null) is watched for an early exit; `services` are served meanwhile. An
+// attach client calls this too, on its connection to the relay, without them.
 CommandOutcome run_guest_command(const proto::ExecRequest& request, ControlChannel& control,
                                  ChildProcess* qemu, SignalPipe& signals, GuestLog& log,
-                                 const BridgeIo& io, AttachRelay* relay = nullptr);
+                                 const BridgeIo& io, const BridgeServices& services = {});
 
 // run_guest_command on the user's terminal: stdin, stdout and stderr, the
 // terminal's size sent with the request, and raw mode while the command runs
@@ -51,6 +58,6 @@ CommandOutcome run_guest_command(const proto::ExecRequest& request, ControlChann
 // crash signals restore it too, see terminal.h).
 CommandOutcome run_with_user_terminal(proto::ExecRequest request, ControlChannel& control,
                                       ChildProcess* qemu, SignalPipe& signals, GuestLog& log,
-                                      AttachRelay* relay);
+                                      const BridgeServices& services);
 
 }  // namespace bbox::vm

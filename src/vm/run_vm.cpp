@@ -14,7 +14,9 @@
 #include "bbox/vm/initramfs.h"
 #include "bbox/vm/kernel.h"
 #include "bbox/vm/vm.h"
+#include "vm/agent_forwarder.h"
 #include "vm/guest_command.h"
+#include "vm/guest_file_put.h"
 #include "vm/guest_files.h"
 #include "vm/vm_boot.h"
 
@@ -92,11 +94,37 @@ std::unique_ptr<AttachRelay> open_attach(VmProcesses& vm) {
   return nullptr;
 }
 
+// Host channels besides the command's (1): the files put before it, then
+// one per fetched tree.
+constexpr uint32_t kPutChannel = 2;
+constexpr uint32_t kFirstFetchChannel = 3;
+
+// Writes VmSpec::files_before_exec in the guest. A file that did not land is
+// a warning naming it; the command runs anyway.
+void put_files(const VmSpec& spec, VmProcesses& vm, GuestLog& log) {
+  if (spec.files_before_exec.empty()) return;
+  auto deadline = Clock::now() + std::chrono::seconds(60);
+  PutOutcome put = put_guest_files(*vm.control, vm.qemu, kPutChannel, spec.files_before_exec,
+                                   deadline, log);
+  for (const auto& f : put.failed) {
+    ui::warning("write {} in the guest: {}", ui::quoted(f.path), ui::printable(f.error));
+  }
+  if (!put.error.empty()) ui::warning("write files in the guest: {}", put.error);
+}
+
+// Asks bbox-init to listen on the guest's agent socket before the command
+// starts (frames are handled in order), and relays its streams to the host's.
+std::unique_ptr<AgentForwarder> forward_agent(const VmSpec& spec, VmProcesses& vm) {
+  if (spec.ssh_agent_socket.empty()) return nullptr;
+  vm.control->send(proto::Type::kAgentListen, 0, {});
+  return std::make_unique<AgentForwarder>(spec.ssh_agent_socket, *vm.control);
+}
+
 // Brings back the trees the session asked for while the guest still runs.
 void fetch_files(const VmSpec& spec, VmProcesses& vm, VmResult& result) {
   size_t budget = kMaxFetchBytes;
   auto deadline = Clock::now() + std::chrono::seconds(30);
-  uint32_t channel = 2;  // channel 1 ran the command
+  uint32_t channel = kFirstFetchChannel;
   for (const auto& root : spec.fetch_after_exit) {
     result.fetched.push_back(
         fetch_guest_tree(*vm.control, vm.qemu, channel++, root, deadline, &budget));
@@ -165,10 +193,13 @@ Result<VmResult> run_vm(const VmSpec& spec) {
   }
 
   start = Clock::now();
+  put_files(spec, *vm, log);
+  auto agent = forward_agent(spec, *vm);
   auto relay = open_attach(*vm);
   CommandOutcome outcome = run_with_user_terminal(exec_request(spec), *vm->control, &vm->qemu,
-                                                  *signals, log, relay.get());
+                                                  *signals, log, {relay.get(), agent.get()});
   relay.reset();
+  agent.reset();
   if (!outcome.guest_gone) fetch_files(spec, *vm, result);
   result.timings.session = since(start);
 

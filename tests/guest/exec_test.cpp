@@ -7,6 +7,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 
@@ -116,6 +117,21 @@ TEST(CommandEnv, AddsDefaultsWithoutOverridingTheRequest) {
                                 "HOME=/x", "TERM=dumb",
                                 "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
                                 "USER=root", "LOGNAME=root"}));
+}
+
+TEST(CommandEnv, ForwardedAgentSocketReplacesTheRequestsSshAuthSock) {
+  proto::ExecRequest r;
+  r.env = {"SSH_AUTH_SOCK=/tmp/ssh-host/agent.1", "FOO=bar"};
+  r.uid = 1000;
+  std::vector<std::string> env = command_env(r, "/run/bbox/ssh-agent.sock");
+  EXPECT_EQ(std::count_if(env.begin(), env.end(),
+                          [](const std::string& e) { return e.rfind("SSH_AUTH_SOCK=", 0) == 0; }),
+            1);
+  EXPECT_NE(std::find(env.begin(), env.end(), "SSH_AUTH_SOCK=/run/bbox/ssh-agent.sock"), env.end());
+  EXPECT_NE(std::find(env.begin(), env.end(), "FOO=bar"), env.end());
+  // Without forwarding, the request's value passes untouched.
+  env = command_env(r);
+  EXPECT_NE(std::find(env.begin(), env.end(), "SSH_AUTH_SOCK=/tmp/ssh-host/agent.1"), env.end());
 }
 
 }  // namespace

@@ -157,6 +157,44 @@ TEST(Codec, RejectsBooleanOtherThanZeroOrOne) {
   EXPECT_FALSE(decode(p, &e));
 }
 
+TEST(Codec, FileErrorRoundTripsAndRejectsEveryTruncation) {
+  FileError in{"/home/sandbox/.gitconfig", "'sandbox' is a symlink"}, out;
+  std::string p = encode(in);
+  ASSERT_TRUE(decode(p, &out));
+  EXPECT_EQ(out.path, "/home/sandbox/.gitconfig");
+  EXPECT_EQ(out.error, "'sandbox' is a symlink");
+  for (size_t n = 0; n < p.size(); ++n) {
+    EXPECT_FALSE(decode(std::string_view(p).substr(0, n), &out)) << n;
+  }
+  EXPECT_FALSE(decode(p + '\0', &out));
+}
+
+TEST(Codec, FilePutCarriesAnAbsolutePathInAFileChunk) {
+  FileChunk in{"/home/sandbox/.config/app.json", 0100600, "{}"}, out;
+  std::string wire = encode_frame(Type::kFilePut, 2, encode(in));
+  FrameReader r;
+  r.feed(wire.data(), wire.size());
+  auto f = r.next();
+  ASSERT_TRUE(f.has_value());
+  EXPECT_EQ(f->type, Type::kFilePut);
+  ASSERT_TRUE(decode(f->payload, &out));
+  EXPECT_EQ(out.path, "/home/sandbox/.config/app.json");
+  EXPECT_EQ(out.mode, 0100600u);
+  EXPECT_EQ(out.data, "{}");
+}
+
+// The wire values are part of the protocol: host and guest builds must agree.
+TEST(Protocol, NewMessageTypesKeepTheirWireValues) {
+  EXPECT_EQ(static_cast<int>(Type::kFilePut), 14);
+  EXPECT_EQ(static_cast<int>(Type::kFilePutEnd), 15);
+  EXPECT_EQ(static_cast<int>(Type::kFileError), 16);
+  EXPECT_EQ(static_cast<int>(Type::kAgentListen), 17);
+  EXPECT_EQ(static_cast<int>(Type::kStreamOpen), 18);
+  EXPECT_EQ(static_cast<int>(Type::kStreamData), 19);
+  EXPECT_EQ(static_cast<int>(Type::kStreamClose), 20);
+  EXPECT_EQ(kFirstGuestChannel, 0x80000000u);
+}
+
 // Random payloads must never crash a decoder, and whatever one accepts must
 // be the canonical encoding of what it decoded (no slack bytes, no aliasing).
 TEST(Codec, AcceptsRandomBytesOnlyAsCanonicalEncodings) {
@@ -170,6 +208,11 @@ TEST(Codec, AcceptsRandomBytesOnlyAsCanonicalEncodings) {
     FileChunk c;
     Hello h;
     Winsize w;
+    FileError fe;
+    if (decode(p, &fe)) {
+      EXPECT_EQ(encode(fe), p);
+      ++accepted;
+    }
     if (decode(p, &r)) {
       EXPECT_EQ(encode(r), p);
       ++accepted;

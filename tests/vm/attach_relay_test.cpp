@@ -111,5 +111,12 @@ TEST_F(Relay, TheAttachSocketIsPrivateAndGoesAwayWithTheRelay) {
   EXPECT_NE(::access(socket_.c_str(), F_OK), 0);
 }
 
+TEST_F(Relay, LeavesFramesOnTheGuestsOwnChannelsToOthers) {
+  proto::Frame f{Type::kStreamData, proto::kFirstGuestChannel, "x"};
+  EXPECT_FALSE(relay_->route_from_guest(f));
+  f.channel = AttachRelay::kFirstChannel;
+  EXPECT_TRUE(relay_->route_from_guest(f));
+}
+
 }  // namespace
 }  // namespace bbox::vm

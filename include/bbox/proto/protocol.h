@@ -6,8 +6,25 @@
 //   u32 payload length (little endian), u8 type, u32 channel, payload bytes
 // The header is kHeaderSize bytes. A frame whose payload exceeds
 // kMaxPayload is a protocol error: the reader drops the connection.
-// Channel 0 is the control channel; each exec gets its own channel id > 0,
-// chosen by the host, so several execs can run at once.
+// Channel 0 is the control channel. The other ids are split by who picks
+// them, so the two sides never pick the same one:
+//   1 .. kFirstGuestChannel-1   picked by the host: each exec, file fetch and
+//                               file put gets its own (bbox: 1 for the
+//                               session's command, a few more for its file
+//                               transfers, 1000.. for attached commands)
+//   kFirstGuestChannel ..       picked by the guest: one per stream it opens
+//                               (kStreamOpen), counting up, never reused
+//
+// Files before the command (kFilePut): the host sends each file as one or
+// more kFilePut frames on channel N (consecutive frames with the same path
+// continue the file), then kFilePutEnd. The guest answers kFileError for
+// each file it could not write and, after the batch, kFileEnd (empty).
+//
+// Streams (SSH agent forwarding): after kAgentListen the guest listens on
+// its agent socket; each connection it accepts is announced by kStreamOpen on
+// a fresh guest channel; then bytes flow as kStreamData both ways until
+// either side sends kStreamClose (the sender has closed its end; the
+// receiver delivers what it holds, closes, and does not answer).
 //
 // This file is shared by the host and the static guest init: no exceptions,
 // no dependencies beyond the standard library.
@@ -41,7 +58,17 @@ enum class Type : uint8_t {
   kFileGet = 11,  // h->g chN: path of a file or directory to send back
   kFileData = 12, // g->h chN: FileChunk
   kFileEnd = 13,  // g->h chN: string, empty on success, else the error
+  kFilePut = 14,      // h->g chN: FileChunk, absolute path (see above)
+  kFilePutEnd = 15,   // h->g chN: empty; the guest answers kFileEnd
+  kFileError = 16,    // g->h chN: FileError, one file of the batch not written
+  kAgentListen = 17,  // h->g ch0: empty; listen on the guest's agent socket
+  kStreamOpen = 18,   // g->h chG: empty; a connection to the agent socket
+  kStreamData = 19,   // both chG: bytes, never empty
+  kStreamClose = 20,  // both chG: empty; the sender closed its end
 };
+
+// The first channel id the guest picks (for streams); below it, the host's.
+inline constexpr uint32_t kFirstGuestChannel = 0x80000000u;
 
 struct Frame {
   Type type{};
@@ -81,6 +108,11 @@ struct FileChunk {
   std::string data;       // file contents chunk, or a symlink's target
 };
 
+struct FileError {
+  std::string path;   // as the host sent it
+  std::string error;  // "open: Too many levels of symbolic links"
+};
+
 // Frame encoding.
 std::string encode_frame(Type type, uint32_t channel, std::string_view payload);
 
@@ -111,6 +143,8 @@ std::string encode(const ExitStatus& m);
 bool decode(std::string_view p, ExitStatus* m);
 std::string encode(const FileChunk& m);
 bool decode(std::string_view p, FileChunk* m);
+std::string encode(const FileError& m);
+bool decode(std::string_view p, FileError* m);
 std::string encode_u32(uint32_t v);
 bool decode_u32(std::string_view p, uint32_t* v);
 

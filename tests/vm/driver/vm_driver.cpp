@@ -4,11 +4,14 @@
 //   bbox-vm-driver --session DIR --shared DIR --root IMAGE [--tty] [--accel auto|kvm|tcg]
 //                  [--memory MIB] [--cpus N] [--timeout S] [--env NAME=value]...
 //                  [--fetch GUEST_PATH]... [--timings]
+//                  [--put GUEST_PATH OCTAL_MODE HOST_FILE|-]... [--ssh-agent SOCKET]
 //                  -- COMMAND [ARG]...
 //   bbox-vm-driver --attach --session DIR [--tty] [--env NAME=value]... -- COMMAND [ARG]...
 //                  -- COMMAND [ARG]...
 #include <cstdio>
 #include <cstring>
+#include <fstream>
+#include <iterator>
 #include <string>
 
 #include "bbox/common/exit_codes.h"
@@ -18,6 +21,19 @@
 namespace {
 
 using bbox::vm::Accel;
+
+// --put: the file's data comes from HOST_FILE ("-" for none, as for a directory).
+bbox::vm::GuestFile put_file(const std::string& path, const std::string& mode,
+                             const std::string& host_file) {
+  bbox::vm::GuestFile f;
+  f.path = path;
+  f.mode = static_cast<uint32_t>(std::stoul(mode, nullptr, 8));
+  if (host_file != "-") {
+    std::ifstream in(host_file, std::ios::binary);
+    f.data.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  }
+  return f;
+}
 
 bool parse(int argc, char** argv, bbox::vm::VmSpec& spec, bool& timings, bool& attach) {
   spec.tty = false;
@@ -47,6 +63,11 @@ bool parse(int argc, char** argv, bbox::vm::VmSpec& spec, bool& timings, bool& a
       spec.env.push_back(value());
     } else if (a == "--fetch") {
       spec.fetch_after_exit.push_back(value());
+    } else if (a == "--put") {
+      std::string path = value(), mode = value(), file = value();
+      spec.files_before_exec.push_back(put_file(path, mode, file));
+    } else if (a == "--ssh-agent") {
+      spec.ssh_agent_socket = value();
     } else if (a == "--attach") {
       attach = true;
     } else if (a == "--timings") {
