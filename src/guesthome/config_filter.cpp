@@ -33,9 +33,9 @@ void strip_names(json& j, const std::set<std::string>& names, int depth) {
 json filter_json(const json& in, const SettingsItem& item) {
   json out = json::object();
   for (const auto& [key, value] : in.items()) {
-    bool allowed = item.allow_keys.empty() ||
-                   std::find(item.allow_keys.begin(), item.allow_keys.end(), key) !=
-                       item.allow_keys.end();
+    bool allowed =
+        item.allow_keys.empty() ||
+        std::find(item.allow_keys.begin(), item.allow_keys.end(), key) != item.allow_keys.end();
     if (allowed) out[key] = value;
   }
   for (const auto& [key, names] : item.deny_nested) {
@@ -88,9 +88,9 @@ Result<std::string> merge_toml_text(const std::string& text, const std::string& 
     if (auto guest = parse_toml(base)) merged = *guest;
   }
   for (const auto& [key, value] : **host) {
-    bool allowed = item.allow_keys.empty() ||
-                   std::find(item.allow_keys.begin(), item.allow_keys.end(), key) !=
-                       item.allow_keys.end();
+    bool allowed =
+        item.allow_keys.empty() ||
+        std::find(item.allow_keys.begin(), item.allow_keys.end(), key) != item.allow_keys.end();
     if (allowed) merged->insert(key, value);
   }
   std::ostringstream out;
@@ -160,8 +160,8 @@ Result<std::string> filter_and_merge(const std::string& text, const std::string&
   if (item.format == "json") return merge_json_text(text, base, item, false);
   if (item.format == "jsonc") return merge_json_text(text, base, item, true);
   if (item.format == "toml") return merge_toml_text(text, base, item);
-  return Error{fmt::format("unknown settings format {}: expected json, jsonc or toml",
-                           item.format)};
+  return Error{
+      fmt::format("unknown settings format {}: expected json, jsonc or toml", item.format)};
 }
 
 }  // namespace bbox::guesthome::detail

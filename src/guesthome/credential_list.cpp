@@ -27,8 +27,9 @@ Result<SavedAgent> measure(int root_fd, const std::string& agent) {
   SavedAgent a;
   a.agent = agent;
   auto visit = [&](const detail::WalkEntry& e) {
-    bool internal = e.depth == 0 && !e.relative.empty() && e.relative.front() == '.';
-    if (internal) return detail::Visit::kSkip;  // .lock, .staging-*
+    bool internal =
+        e.depth == 0 && (e.relative == ".lock" || e.relative.rfind(".staging-", 0) == 0);
+    if (internal) return detail::Visit::kSkip;
     if (e.found == detail::Found::kFile) {
       a.files += 1;
       a.bytes += static_cast<uint64_t>(e.st.st_size);

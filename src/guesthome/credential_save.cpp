@@ -59,7 +59,7 @@ class TreeWriter {
     } else if (!S_ISREG(e.mode)) {
       skip(e.path, "not a regular file");
     } else if (e.data.size() > limits_.max_file_bytes) {
-      skip(e.path, fmt::format("{} is more than the limit of {}", detail::human_size(e.data.size()),
+      skip(e.path, fmt::format("{} bytes, more than the limit of {}", e.data.size(),
                                detail::human_size(limits_.max_file_bytes)));
     } else if (summary_.files >= limits_.max_files ||
                summary_.bytes + e.data.size() > limits_.max_total_bytes) {

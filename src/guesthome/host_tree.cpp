@@ -104,9 +104,12 @@ Status walk_at(int dir_fd, const std::string& prefix, int depth,
 }  // namespace
 
 std::string human_size(uint64_t bytes) {
-  if (bytes >= (1u << 30)) return fmt::format("{:.1f} GiB", static_cast<double>(bytes) / (1u << 30));
-  if (bytes >= (1u << 20)) return fmt::format("{:.1f} MiB", static_cast<double>(bytes) / (1u << 20));
-  if (bytes >= (1u << 10)) return fmt::format("{:.1f} KiB", static_cast<double>(bytes) / (1u << 10));
+  if (bytes >= (1u << 30))
+    return fmt::format("{:.1f} GiB", static_cast<double>(bytes) / (1u << 30));
+  if (bytes >= (1u << 20))
+    return fmt::format("{:.1f} MiB", static_cast<double>(bytes) / (1u << 20));
+  if (bytes >= (1u << 10))
+    return fmt::format("{:.1f} KiB", static_cast<double>(bytes) / (1u << 10));
   return fmt::format("{} B", bytes);
 }
 

@@ -2,7 +2,8 @@
 // in the guest does not stop at an unknown host key (the guest home starts
 // empty each session). They are public keys, not secrets. Where each is
 // published:
-//   github.com:    https://docs.github.com/en/authentication/keeping-your-account-and-data-secure/githubs-ssh-key-fingerprints
+//   github.com:
+//   https://docs.github.com/en/authentication/keeping-your-account-and-data-secure/githubs-ssh-key-fingerprints
 //                  and the "ssh_keys" list of https://api.github.com/meta
 //   gitlab.com:    https://docs.gitlab.com/ee/user/gitlab_com/#ssh-known_hosts-entries
 //   bitbucket.org: https://bitbucket.org/site/ssh

@@ -19,8 +19,8 @@ SettingsItem folder(const char* category, const char* path) {
 }
 
 SettingsItem merged(const char* path, const char* format, std::vector<std::string> keys) {
-  return SettingsItem{"settings", path, path, EntryKind::kMergeFile, format, std::move(keys), {},
-                      true};
+  return SettingsItem{"settings",      path, path, EntryKind::kMergeFile, format,
+                      std::move(keys), {},   true};
 }
 
 std::vector<SettingsItem> claude_code() {
@@ -39,8 +39,7 @@ std::vector<SettingsItem> codex() {
                  {"model", "provider", "approval_mode", "features", "profiles", "tui",
                   "disable_response_storage", "full_auto_error_mode"}),
           file("instructions", ".codex/AGENTS.md"),
-          file("instructions", ".codex/AGENTS.override.md"),
-          folder("skills", ".agents/skills"),
+          file("instructions", ".codex/AGENTS.override.md"), folder("skills", ".agents/skills"),
           folder("commands", ".codex/prompts")};
 }
 
@@ -49,9 +48,9 @@ std::vector<SettingsItem> opencode() {
                                {"provider", "models", "agent", "tools", "plugin", "theme",
                                 "command", "instructions", "formatter", "shell", "permission"});
   // Provider entries may carry keys and tokens: those names go at any depth.
-  config.deny_nested["provider"] = {"api_key", "apiKey", "secret", "token", "password",
-                                    "credentials", "accessToken", "access_token",
-                                    "client_secret"};
+  config.deny_nested["provider"] = {"api_key",     "apiKey",       "secret",
+                                    "token",       "password",     "credentials",
+                                    "accessToken", "access_token", "client_secret"};
   return {config,
           file("settings", ".config/opencode/tui.json"),
           file("instructions", ".config/opencode/AGENTS.md"),
@@ -73,10 +72,8 @@ std::vector<SettingsItem> gemini() {
           file("instructions", ".gemini/GEMINI.md"),
           // A CLAUDE.md kept for Claude Code serves Gemini too.
           file("instructions", ".claude/CLAUDE.md", ".gemini/CLAUDE.md"),
-          folder("agents", ".gemini/agents"),
-          folder("skills", ".gemini/skills"),
-          folder("skills", ".agents/skills"),
-          folder("commands", ".gemini/commands")};
+          folder("agents", ".gemini/agents"), folder("skills", ".gemini/skills"),
+          folder("skills", ".agents/skills"), folder("commands", ".gemini/commands")};
 }
 
 std::vector<SettingsItem> hermes() {

@@ -112,8 +112,7 @@ class Importer {
       return detail::Visit::kContinue;
     };
     if (auto st = detail::walk_tree(dir_fd, visit); !st) {
-      ui::warning("settings folder {} read in part: {}", shown(item.host_path),
-                  st.error().message);
+      ui::warning("settings folder {} read in part: {}", shown(item.host_path), st.error().message);
     }
   }
 

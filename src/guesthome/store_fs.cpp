@@ -19,8 +19,8 @@ Result<UniqueFd> make_dirs_beneath(int base_fd, const std::vector<std::string>& 
       return errno_error("make folder " + ui::quoted(part), errno);
     }
     // Safety: O_NOFOLLOW|O_DIRECTORY refuses a symlink where a folder should be.
-    UniqueFd next(::openat(dir.get(), part.c_str(),
-                           O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+    UniqueFd next(
+        ::openat(dir.get(), part.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
     if (!next) return errno_error("open folder " + ui::quoted(part), errno);
     dir = std::move(next);
   }
@@ -49,8 +49,8 @@ Result<UniqueFd> make_private_dir(const std::filesystem::path& path) {
 
 Status write_new_file(int dir_fd, const std::string& name, const std::string& data) {
   // Safety: O_EXCL|O_NOFOLLOW: a new file only, never through a symlink.
-  UniqueFd fd(::openat(dir_fd, name.c_str(),
-                       O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
+  UniqueFd fd(
+      ::openat(dir_fd, name.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
   if (!fd) return errno_error("create " + ui::quoted(name), errno);
   size_t done = 0;
   while (done < data.size()) {

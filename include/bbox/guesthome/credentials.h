@@ -23,10 +23,10 @@
 namespace bbox::guesthome {
 
 struct CredentialLimits {
-  uint64_t max_file_bytes = 64u << 10;  // per file
-  size_t max_files = 100;               // per agent
+  uint64_t max_file_bytes = 64u << 10;            // per file
+  size_t max_files = 100;                         // per agent
   uint64_t max_total_bytes = 100u * (64u << 10);  // the two caps above, multiplied
-  int max_depth = 3;  // path components below a credential folder
+  int max_depth = 3;                              // path components below a credential folder
 };
 
 // paths::data_dir()/agent-state.

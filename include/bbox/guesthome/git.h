@@ -22,7 +22,8 @@ struct GitIdentity {
 GitIdentity host_git_identity(const std::filesystem::path& cwd = "/");
 
 // The guest path of the credential helper script.
-inline constexpr const char* kGitCredentialHelper = "/home/sandbox/.config/bbox/git-credential-github";
+inline constexpr const char* kGitCredentialHelper =
+    "/home/sandbox/.config/bbox/git-credential-github";
 
 // Adds ~/.gitconfig (identity, safe.directory /workspace and, with
 // `token_helper`, the credential helper for https://github.com), the helper

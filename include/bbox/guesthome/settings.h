@@ -46,7 +46,7 @@ struct SettingsItem {
 
 // Brood Box's limits for one import.
 struct SettingsLimits {
-  uint64_t max_file_bytes = 1u << 20;   // per file
+  uint64_t max_file_bytes = 1u << 20;    // per file
   uint64_t max_total_bytes = 50u << 20;  // over the whole import
   size_t max_files = 500;
   int max_depth = 8;  // directory levels below an entry's folder
