@@ -101,8 +101,11 @@ void AgentSocket::accept_client() {
   UniqueFd fd(::accept4(listener_.get(), nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC));
   if (!fd) return;
   if (streams_.size() >= kMaxStreams) {
-    log("ssh agent socket: %zu connections are open already; refusing another", kMaxStreams);
-    return;  // closing it tells the client
+    if (!refused_any_) {
+      log("ssh agent socket: %zu connections are open already; refusing more", kMaxStreams);
+    }
+    refused_any_ = true;  // logged once: the console is a file on the host
+    return;               // closing it tells the client
   }
   uint32_t channel = next_channel_++;
   if (next_channel_ == 0) next_channel_ = proto::kFirstGuestChannel;  // 2^31 later

@@ -18,6 +18,9 @@
 
 namespace bbox::guest {
 
+// Where bbox-init listens; vm.h's kGuestSshAgentSocket (a test checks).
+inline constexpr const char* kAgentSocketPath = "/run/bbox/ssh-agent.sock";
+
 class AgentSocket {
  public:
   static constexpr size_t kMaxStreams = 16;
@@ -55,6 +58,7 @@ class AgentSocket {
   std::map<uint32_t, Stream> streams_;
   std::vector<uint32_t> polled_;  // channel per pollfd after the listener
   uint32_t next_channel_ = proto::kFirstGuestChannel;
+  bool refused_any_ = false;
 };
 
 }  // namespace bbox::guest

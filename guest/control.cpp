@@ -29,8 +29,6 @@ namespace {
 
 namespace gc = bbox::guest_cmdline;
 
-// Where the forwarded SSH agent listens; the same as vm.h's kGuestSshAgentSocket.
-constexpr const char* kAgentSocket = "/run/bbox/ssh-agent.sock";
 constexpr int64_t kDrainAfterExitMs = 250;  // output still in flight after the exit
 constexpr int64_t kShutdownGraceMs = 2000;  // for the host to read the last frames
 constexpr size_t kMaxPendingInput = 16u << 20;
@@ -189,7 +187,7 @@ void Server::end_put(uint32_t channel) {
 void Server::listen_for_agent() {
   if (agent_.listening()) return;
   std::string error;
-  if (!agent_.listen(kAgentSocket, gc::kSandboxUid, gc::kSandboxGid, &error)) {
+  if (!agent_.listen(kAgentSocketPath, gc::kSandboxUid, gc::kSandboxGid, &error)) {
     log("ssh agent forwarding is off: %s", error.c_str());
   }
 }

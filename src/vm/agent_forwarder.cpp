@@ -95,8 +95,7 @@ bool AgentForwarder::route_from_guest(const proto::Frame& f) {
 void AgentForwarder::open_stream(uint32_t channel, const std::string& payload) {
   if (!payload.empty() || streams_.count(channel) != 0 || streams_.size() >= kMaxStreams) {
     if (streams_.count(channel) != 0) streams_.erase(channel);  // a reused id: end both
-    guest_.send(Type::kStreamClose, channel, {});
-    return;
+    return refuse(channel);
   }
   auto fd = connect_unix_nonblocking(socket_);
   if (!fd) {
@@ -105,8 +104,7 @@ void AgentForwarder::open_stream(uint32_t channel, const std::string& payload) {
                   fd.error().message);
       warned_ = true;
     }
-    guest_.send(Type::kStreamClose, channel, {});
-    return;
+    return refuse(channel);
   }
   streams_[channel].agent = std::move(*fd);
 }
@@ -141,6 +139,13 @@ void AgentForwarder::read_agent(uint32_t channel, Stream& s) {
   }
   if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) return;
   close_stream(channel, !s.guest_closed);  // the agent closed the connection
+}
+
+void AgentForwarder::refuse(uint32_t channel) {
+  // A guest that opens streams without reading our answers gets no more of
+  // them once the control channel is full: its connections then hang, but
+  // our queue stays bounded.
+  if (guest_.queued() < kMaxControlQueue) guest_.send(Type::kStreamClose, channel, {});
 }
 
 void AgentForwarder::close_stream(uint32_t channel, bool tell_guest) {

@@ -56,6 +56,7 @@ class AgentForwarder {
   void data_from_guest(uint32_t channel, const std::string& data);
   void close_from_guest(uint32_t channel);
   void read_agent(uint32_t channel, Stream& s);
+  void refuse(uint32_t channel);
   void close_stream(uint32_t channel, bool tell_guest);
 
   std::filesystem::path socket_;

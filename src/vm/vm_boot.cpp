@@ -147,6 +147,11 @@ void VmProcesses::stop() {
 Result<VmProcesses> start_vm_processes(const VmSpec& spec, const QemuLaunch& launch) {
   VmProcesses vm;
   vm.files = launch.files;
+  // A console.log left by an earlier VM in this session directory ends with
+  // its power-off, which would read as this guest halting until QEMU
+  // truncates the file.
+  std::error_code ec;
+  std::filesystem::remove(vm.files.console_log, ec);
   auto listener = listen_unix(vm.files.control_socket, 0600);
   if (!listener) return listener.error().wrap("open the control channel");
   vm.control_listener = std::move(*listener);

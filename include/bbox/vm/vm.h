@@ -69,22 +69,32 @@ struct VmSpec {
   // command exits and before the VM stops, e.g. the agent's credentials.
   std::vector<std::string> fetch_after_exit;
 
-  // Files bbox-init writes before the command starts: imported settings,
-  // restored credentials, git configuration. GuestFile::path is absolute and
-  // under /home/sandbox; missing parents are made (0700, owned by sandbox);
-  // a symlink anywhere on the way is refused. Regular files and directories
-  // only; mode carries the type bits and permissions.
+  // Files bbox-init writes, in order, before the command starts: imported
+  // settings, restored credentials, git configuration. GuestFile::path is
+  // absolute and under /home/sandbox (not that directory itself), without
+  // "", "." or ".." components; missing parents are made (0700, owned by
+  // sandbox); a symlink anywhere on the way, or in the file's place, is
+  // refused. Regular files and directories only; mode carries the type bits
+  // and permissions (setuid and setgid are dropped); the owner is sandbox.
+  // A regular file replaces an existing one by rename (never written through
+  // a hard link); a directory that exists gets the mode and owner. run_vm
+  // waits until the guest confirmed the batch; a file that did not land is a
+  // ui::warning naming it, and the command runs anyway.
   std::vector<GuestFile> files_before_exec;
 
   // The host's SSH agent (usually $SSH_AUTH_SOCK), or empty for none. When set,
-  // bbox-init listens on kGuestSshAgentSocket and relays each connection over
-  // the control channel to this socket; keys never enter the guest. The
-  // command gets SSH_AUTH_SOCK pointing at the guest socket.
+  // bbox-init listens on kGuestSshAgentSocket (directory 0700, socket 0600,
+  // both owned by sandbox) and relays each connection over the control
+  // channel to this socket; keys never enter the guest. Every command in the
+  // VM, attached ones (attach_vm) included, gets SSH_AUTH_SOCK set to the
+  // guest socket, replacing any value in `env`. An agent that cannot be
+  // reached closes the guest's connection, with one ui::warning per run.
+  // Bounded against the guest: 16 connections at once, 256 KiB in flight to
+  // the agent per connection (vm/agent_forwarder.h).
   std::filesystem::path ssh_agent_socket;
 };
 
 inline constexpr const char* kGuestSshAgentSocket = "/run/bbox/ssh-agent.sock";
-
 
 struct FetchedTree {
   std::string root;                // as requested

@@ -21,6 +21,7 @@ namespace {
 using namespace std::chrono_literals;
 
 const char* kBusybox = "/bin/busybox";
+const char* kSshAdd = "/usr/bin/ssh-add";
 
 // Debian's busybox-static has no ELF interpreter; the dynamic busybox would
 // not run in a root file system without a C library.
@@ -37,9 +38,20 @@ Status make_root_image(const fs::path& dir, const fs::path& image) {
   fs::copy_file(kBusybox, tree / "bin/busybox");
   write_file(tree / "etc/passwd", "root:x:0:0:root:/root:/bin/sh\n");
   write_file(tree / "etc/group", "root:x:0:\n");
-  std::string cmd = "cd " + shell_quote({tree.string()}) +
+  // A symlink in the sandbox home, as a hostile image could hold: files put
+  // before the command must not be written through it.
+  fs::create_directories(tree / "home/sandbox");
+  fs::create_directory_symlink("/etc", tree / "home/sandbox/linked");
+  // ssh-add and the libraries it loads, for the agent forwarding test.
+  std::string ssh_add =
+      ::access(kSshAdd, X_OK) != 0
+          ? std::string("true")
+          : std::string("for f in $(ldd ") + kSshAdd +
+                " | grep -o '/[^ ]*'); do mkdir -p .$(dirname $f) && cp -L $f .$f; done && "
+                "mkdir -p usr/bin && cp " + kSshAdd + " usr/bin/";
+  std::string cmd = "cd " + shell_quote({tree.string()}) + " && " + ssh_add +
                     " && for a in $(./bin/busybox --list); do [ $a = busybox ] || "
-                    "ln -s busybox bin/$a; done && truncate -s 48M " +
+                    "ln -s busybox bin/$a; done && truncate -s 64M " +
                     shell_quote({image.string()}) + " && mkfs.ext4 -q -F -d . " +
                     shell_quote({image.string()});
   if (sh(cmd) != 0) return Error{"make the busybox root image failed"};
