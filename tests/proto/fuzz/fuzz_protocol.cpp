@@ -25,6 +25,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   round_trip<bbox::proto::ExecRequest>(p);
   round_trip<bbox::proto::ExitStatus>(p);
   round_trip<bbox::proto::FileChunk>(p);
+  round_trip<bbox::proto::FileError>(p);
 
   // The first byte sets the piece size the reader is fed with.
   bbox::proto::FrameReader reader;

@@ -88,11 +88,11 @@ class SshAgent : public VmBoot {
     for (const char* tool : {"/usr/bin/ssh-agent", "/usr/bin/ssh-add", "/usr/bin/ssh-keygen"}) {
       if (::access(tool, X_OK) != 0) GTEST_SKIP() << "needs openssh-client (" << tool << ")";
     }
-    dir_ = session().parent_path() / "agent";  // outside the shared directory
-    fs::create_directory(dir_);
-    ::chmod(dir_.c_str(), 0700);
-    key_ = dir_ / "id_ed25519";
-    socket_ = dir_ / "agent.sock";
+    agent_dir_ = session().parent_path() / "agent";  // outside the shared directory
+    fs::create_directory(agent_dir_);
+    ::chmod(agent_dir_.c_str(), 0700);
+    key_ = agent_dir_ / "id_ed25519";
+    socket_ = agent_dir_ / "agent.sock";
     ASSERT_EQ(sh("ssh-keygen -q -t ed25519 -N '' -C bbox-agent-test -f " +
                  shell_quote({key_.string()})),
               0);
@@ -109,7 +109,7 @@ class SshAgent : public VmBoot {
               0);
   }
 
-  fs::path dir_, key_, socket_;
+  fs::path agent_dir_, key_, socket_;
   ChildProcess agent_;
 };
 
@@ -143,6 +143,30 @@ TEST_F(SshAgent, GuestListsTheHostAgentsKeyWithoutTheKeyEnteringTheGuest) {
   std::string hashes = read_file(shared() / "hashes");
   EXPECT_NE(hashes.find(" /usr/bin/ssh-add\n"), std::string::npos) << hashes;
   EXPECT_EQ(hashes.find(key_sum), std::string::npos);
+}
+
+TEST_F(SshAgent, AnAttachedCommandUsesTheSessionsForwardedAgent) {
+  std::string fingerprint = output_of("ssh-keygen -lf " + shell_quote({key_.string() + ".pub"}));
+  std::vector<std::string> main_argv = with_flags(
+      driver_command({"/bin/sh", "-c",
+                      "touch /workspace/started; while [ ! -e /workspace/done ]; do sleep 0.2; "
+                      "done"},
+                     false),
+      {"--ssh-agent", socket_.string()});
+  std::string main_cmd = shell_quote(main_argv) + " </dev/null >/dev/null";
+  std::thread main_run([&] { EXPECT_EQ(sh(main_cmd), 0); });
+  bool started = wait_for_file(shared() / "started", 180s);
+  DriverRun attach;
+  if (started) {
+    attach = run_argv({BBOX_VM_DRIVER, "--attach", "--session", session().string(), "--env",
+                       "SSH_AUTH_SOCK=/host/agent.sock", "--", "/bin/sh", "-c",
+                       "echo $SSH_AUTH_SOCK; ssh-add -l; touch /workspace/done"});
+  }
+  write_file(shared() / "done", "");
+  main_run.join();
+  ASSERT_TRUE(started) << read_file(session() / "console.log");
+  EXPECT_EQ(attach.exit_code, 0) << attach.err;
+  EXPECT_EQ(attach.out, "/run/bbox/ssh-agent.sock\n" + fingerprint) << attach.err;
 }
 
 }  // namespace
