@@ -97,4 +97,15 @@ void say(Level level, std::string_view text) {
   std::fflush(stderr);
 }
 
+void say_detail(std::string_view text) {
+  std::lock_guard lock(g_mutex);
+  std::string line = fmt::format("  {}\n", text);
+  if (g_sink != nullptr) {
+    *g_sink += line;
+    return;
+  }
+  std::fwrite(line.data(), 1, line.size(), stderr);
+  std::fflush(stderr);
+}
+
 }  // namespace bbox::ui

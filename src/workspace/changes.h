@@ -41,6 +41,8 @@ struct ChangeSet {
   std::vector<Change> changes;  // sorted by path
   size_t ignored_hidden = 0;    // gitignored changes left out
   size_t excluded_hidden = 0;   // changes to excluded or secret paths left out
+  // FIFOs, sockets and device nodes in the snapshot: never applied.
+  std::vector<std::string> special_left_out;
 };
 
 // Open descriptors of a session's two trees.

@@ -37,6 +37,7 @@ struct SnapshotScan {
   bool skip_git;
   std::map<std::string, Seen> seen;
   size_t excluded = 0;
+  std::vector<std::string> special;  // FIFOs, sockets, devices the agent made
 
   void walk(int dirfd, const std::string& rel, int depth) {
     int dup = ::fcntl(dirfd, F_DUPFD_CLOEXEC, 0);
@@ -66,8 +67,11 @@ struct SnapshotScan {
     bool is_dir = s.type == EntryType::kDir;
     // Special files the agent made, and new entries the exclusion rules
     // name (a fresh .env, node_modules/), are never offered back.
-    if (s.type == EntryType::kNone ||
-        (!known && policy.classify_entry(path, is_dir) != ExcludeReason::kNone)) {
+    if (s.type == EntryType::kNone) {
+      special.push_back(path);
+      return;
+    }
+    if (!known && policy.classify_entry(path, is_dir) != ExcludeReason::kNone) {
       ++excluded;
       return;
     }
@@ -169,6 +173,7 @@ Result<ChangeSet> compute_changes(const Trees& trees, const Manifest& manifest,
 
   ChangeSet set;
   set.excluded_hidden = scan.excluded;
+  set.special_left_out = std::move(scan.special);
   std::vector<HashJob> jobs;
   int ws = trees.workspace.get();
   for (const auto& [path, e] : manifest.entries) {

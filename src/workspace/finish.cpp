@@ -67,15 +67,57 @@ Status write_output_patch(const ChangeSet& set, const Trees& trees, const fs::pa
   return ok_status();
 }
 
-void print_summary(const FlushReport& r, size_t pending, const std::string& id) {
+char kind_letter(ChangeKind k) {
+  switch (k) {
+    case ChangeKind::kAdded:
+      return 'A';
+    case ChangeKind::kDeleted:
+      return 'D';
+    case ChangeKind::kTypeChanged:
+      return 'T';
+    case ChangeKind::kModified:
+      break;
+  }
+  return 'M';
+}
+
+// Lists what was applied (A added, M modified, D deleted, T type changed),
+// at most kListed lines, so the user sees what reached the workspace.
+void print_applied(const std::set<std::string>& applied, const std::vector<Reviewed>& items) {
+  constexpr size_t kListed = 30;
+  size_t shown = 0;
+  for (const Reviewed& r : items) {
+    if (applied.count(r.change.path) == 0) continue;
+    if (shown++ == kListed) break;
+    std::string name = ui::printable(r.change.path);
+    ui::detail("{} {}", kind_letter(r.change.kind), name);
+    if (name != r.change.path) {
+      ui::warning("applied a file whose name holds control characters: {}", ui::quoted(name));
+    }
+  }
+  if (applied.size() > kListed) ui::detail("... and {} more", applied.size() - kListed);
+}
+
+void print_summary(const FlushReport& r, const std::vector<Reviewed>& items, size_t pending,
+                   const std::string& id) {
   std::set<std::string> applied(r.applied.begin(), r.applied.end());
-  for (const auto& [path, why] : r.skipped) ui::warning("skipped {}: {}", ui::quoted(path), why);
+  for (const auto& [path, why] : r.skipped) {
+    ui::warning("skipped {}: {}", ui::quoted(ui::printable(path)), why);
+  }
   for (const auto& [path, what] : r.conflicts) {
-    ui::warning("conflict on {}: {}", ui::quoted(path), what);
+    ui::warning("conflict on {}: {}", ui::quoted(ui::printable(path)), what);
   }
   ui::info("applied {} change{}, rejected {}, skipped {}, conflicts {}{}", applied.size(),
            applied.size() == 1 ? "" : "s", r.rejected, r.skipped.size(), r.conflicts.size(),
            pending ? fmt::format(", {} kept for `bbox review {}`", pending, id) : "");
+  print_applied(applied, items);
+}
+
+void note_special_files(const std::vector<std::string>& special) {
+  if (special.empty()) return;
+  ui::note("left out {} special file{} the agent made (FIFO, socket or device), first {}",
+           special.size(), special.size() == 1 ? "" : "s",
+           ui::quoted(ui::printable(special.front())));
 }
 
 }  // namespace
@@ -91,6 +133,7 @@ Result<int> finish_session(const SessionDir& session, const FinishOptions& opts)
              set->ignored_hidden, set->ignored_hidden == 1 ? "" : "s");
   }
   if (meta.git_worktree) ui::note("the workspace is a git worktree: .git changes are not applied");
+  note_special_files(set->special_left_out);
 
   if (opts.output_patch) {
     if (auto st = write_output_patch(*set, trees, *opts.output_patch); !st) return st.error();
@@ -125,10 +168,10 @@ Result<int> finish_session(const SessionDir& session, const FinishOptions& opts)
         return r.decision == Decision::kPending;
       }));
   pending += report.skipped.size() - report.settled_skips;
-  print_summary(report, pending, session.id);
+  print_summary(report, items, pending, session.id);
   if (pending > 0) return exit_code::kPendingReview;
   if (auto st = remove_session_dir(session); !st) return st.error();
-  return exit_code::kOk;
+  return report.conflicts.empty() ? exit_code::kOk : exit_code::kConflict;
 }
 
 Result<std::vector<SessionInfo>> list_sessions() {

@@ -50,7 +50,42 @@ TEST_F(Flush, AppliesAddedModifiedDeletedModeAndEmptyDirectories) {
   EXPECT_FALSE(fs::exists(ws / "gone.txt"));
   EXPECT_EQ(mode_of(ws / "build.sh"), 0755u);
   EXPECT_FALSE(fs::exists(s.dir)) << "a finished session is removed";
-  EXPECT_NE(messages.find("applied 7 changes"), std::string::npos) << messages;
+  EXPECT_NE(messages.find("applied 7 changes, rejected 0, skipped 0, conflicts 0\n"
+                          "  M a.txt\n"
+                          "  M build.sh\n"
+                          "  A emptydir\n"
+                          "  D gone.txt\n"
+                          "  A new\n"
+                          "  A new/deep\n"
+                          "  A new/deep/b.txt\n"),
+            std::string::npos)
+      << messages;
+}
+
+TEST_F(Flush, SummaryEscapesAndWarnsAboutControlCharactersInAppliedNames) {
+  auto s = snapshot();
+  write_file(s.snapshot / "evil\x1b[2Jname", "x\n");
+  EXPECT_EQ(finish(s), exit_code::kOk);
+  EXPECT_TRUE(fs::exists(ws / "evil\x1b[2Jname"));
+  EXPECT_EQ(messages.find('\x1b'), std::string::npos) << "a raw escape reached the terminal";
+  EXPECT_NE(messages.find("  A evil\\x1b[2Jname\n"
+                          "bbox: warning: applied a file whose name holds control characters: "
+                          "'evil\\x1b[2Jname'\n"),
+            std::string::npos)
+      << messages;
+}
+
+TEST_F(Flush, FifoTheAgentMadeIsLeftOutWithANote) {
+  auto s = snapshot();
+  ASSERT_EQ(::mkfifo((s.snapshot / "pipe").c_str(), 0644), 0);
+  write_file(s.snapshot / "real.txt", "r\n");
+  EXPECT_EQ(finish(s), exit_code::kOk);
+  EXPECT_FALSE(fs::exists(fs::symlink_status(ws / "pipe")));
+  EXPECT_EQ(read_file(ws / "real.txt"), "r\n");
+  EXPECT_NE(messages.find("bbox: note: left out 1 special file the agent made (FIFO, socket or "
+                          "device), first 'pipe'\n"),
+            std::string::npos)
+      << messages;
 }
 
 TEST_F(Flush, SparseFileTheAgentMadeStaysSparseInTheWorkspace) {
@@ -153,7 +188,7 @@ TEST_F(Flush, ConflictKeepsTheAgentVersionBesideTheUsersFile) {
   auto s = snapshot();
   write_file(s.snapshot / "a.txt", "agent\n");
   write_file(ws / "a.txt", "user edit\n");
-  EXPECT_EQ(finish(s), exit_code::kOk);
+  EXPECT_EQ(finish(s), exit_code::kConflict);
   EXPECT_EQ(read_file(ws / "a.txt"), "user edit\n");
   EXPECT_EQ(read_file(ws / "a.txt.bbox-agent"), "agent\n");
   EXPECT_NE(messages.find("conflict on 'a.txt': the agent's version is in 'a.txt.bbox-agent'"),

@@ -10,6 +10,7 @@ inline constexpr int kError = 1;         // bbox failed: the message says why
 inline constexpr int kUsage = 2;         // bad flag, value or argument
 inline constexpr int kNotBuilt = 3;      // the feature is not available in this build yet
 inline constexpr int kPendingReview = 4; // changes kept for `bbox review SESSION`
+inline constexpr int kConflict = 5;      // host and agent both changed a file: NAME.bbox-agent
 inline constexpr int kCannotExec = 126;  // the guest could not execute the command
 inline constexpr int kNotFound = 127;    // the command does not exist in the guest
 inline constexpr int kSignalBase = 128;  // 128+N: the command died of signal N

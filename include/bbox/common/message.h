@@ -34,6 +34,14 @@ void info(fmt::format_string<Args...> f, Args&&... args) {
   say(Level::kInfo, fmt::format(f, std::forward<Args>(args)...));
 }
 
+// Writes an indented line that belongs to the message before it (a list
+// under a summary). The caller makes `text` printable.
+void say_detail(std::string_view text);
+template <typename... Args>
+void detail(fmt::format_string<Args...> f, Args&&... args) {
+  say_detail(fmt::format(f, std::forward<Args>(args)...));
+}
+
 // True when colour may be written to the given fd (a TTY, NO_COLOR unset).
 bool colour_enabled(int fd);
 
