@@ -73,8 +73,8 @@ void AgentSocket::add_poll_fds(std::vector<pollfd>& fds) {
   fds.push_back({listener_.get(), POLLIN, 0});
   polled_.clear();
   for (auto& [channel, s] : streams_) {
-    short events = static_cast<short>((s.host_closed ? 0 : POLLIN) |
-                                      (s.pending.empty() ? 0 : POLLOUT));
+    short events =
+        static_cast<short>((s.host_closed ? 0 : POLLIN) | (s.pending.empty() ? 0 : POLLOUT));
     fds.push_back({s.fd.get(), events, 0});
     polled_.push_back(channel);
   }

@@ -79,8 +79,7 @@ void AgentForwarder::handle(const std::vector<pollfd>& fds, size_t first) {
 }
 
 bool AgentForwarder::route_from_guest(const proto::Frame& f) {
-  if (f.type != Type::kStreamOpen && f.type != Type::kStreamData &&
-      f.type != Type::kStreamClose) {
+  if (f.type != Type::kStreamOpen && f.type != Type::kStreamData && f.type != Type::kStreamClose) {
     return false;
   }
   // Only the guest's own channel range carries streams; anything else is

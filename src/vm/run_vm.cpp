@@ -104,8 +104,8 @@ constexpr uint32_t kFirstFetchChannel = 3;
 void put_files(const VmSpec& spec, VmProcesses& vm, GuestLog& log) {
   if (spec.files_before_exec.empty()) return;
   auto deadline = Clock::now() + std::chrono::seconds(60);
-  PutOutcome put = put_guest_files(*vm.control, vm.qemu, kPutChannel, spec.files_before_exec,
-                                   deadline, log);
+  PutOutcome put =
+      put_guest_files(*vm.control, vm.qemu, kPutChannel, spec.files_before_exec, deadline, log);
   for (const auto& f : put.failed) {
     ui::warning("write {} in the guest: {}", ui::quoted(f.path), ui::printable(f.error));
   }

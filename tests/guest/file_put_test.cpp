@@ -110,17 +110,17 @@ TEST_F(Put, MakesDirectoriesAndSetsTheModeOfExistingOnes) {
 }
 
 TEST_F(Put, StripsSetuidAndSetgidButKeepsTheOtherBits) {
-  EXPECT_EQ(put({{"/home/sandbox/tool", 0106755, "#!/bin/sh\n"},
-                 {"/home/sandbox/shared", 041777, ""}}),
-            std::vector<std::string>{});
+  EXPECT_EQ(
+      put({{"/home/sandbox/tool", 0106755, "#!/bin/sh\n"}, {"/home/sandbox/shared", 041777, ""}}),
+      std::vector<std::string>{});
   EXPECT_EQ(lstat_of(home() / "tool").st_mode, 0100755u);
   EXPECT_EQ(lstat_of(home() / "shared").st_mode, 041777u);
 }
 
 TEST_F(Put, RefusesPathsThatAreNotPlainAndUnderTheSandboxHome) {
-  const char* bad[] = {"/etc/passwd",          "home/sandbox/x",        "/home/sandbox",
-                       "/home/sandbox/",       "/home/sandboxy/x",      "/home/sandbox/../x",
-                       "/home/sandbox/./x",    "/home/sandbox//x",      "/home/sandbox/x/",
+  const char* bad[] = {"/etc/passwd",       "home/sandbox/x",   "/home/sandbox",
+                       "/home/sandbox/",    "/home/sandboxy/x", "/home/sandbox/../x",
+                       "/home/sandbox/./x", "/home/sandbox//x", "/home/sandbox/x/",
                        "/home/other/x"};
   for (const char* path : bad) {
     EXPECT_EQ(put({{path, 0100644, "x"}}),

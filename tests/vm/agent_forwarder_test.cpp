@@ -158,9 +158,8 @@ TEST_F(Forwarder, AnUnreachableAgentClosesEachStreamAndWarnsOnce) {
   EXPECT_EQ(first->channel, kG);
   EXPECT_EQ(second->type, Type::kStreamClose);
   EXPECT_EQ(second->channel, kG + 1);
-  EXPECT_EQ(messages_,
-            "bbox: warning: forward the SSH agent: connect to '" + agent_path_ +
-                "': No such file or directory; the guest gets no keys this session\n");
+  EXPECT_EQ(messages_, "bbox: warning: forward the SSH agent: connect to '" + agent_path_ +
+                           "': No such file or directory; the guest gets no keys this session\n");
 }
 
 TEST_F(Forwarder, StreamFramesOnHostChannelsAreTakenButNeverReachTheAgent) {

@@ -51,8 +51,7 @@ class PutFiles : public ::testing::Test {
   }
 
   PutOutcome put(const std::vector<GuestFile>& files, std::chrono::seconds limit = 10s) {
-    return put_guest_files(*host_, qemu_, 2, files, std::chrono::steady_clock::now() + limit,
-                           log_);
+    return put_guest_files(*host_, qemu_, 2, files, std::chrono::steady_clock::now() + limit, log_);
   }
 
   static std::string error_frame(const std::string& path, const std::string& error) {

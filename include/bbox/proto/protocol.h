@@ -45,19 +45,19 @@ inline constexpr size_t kHeaderSize = 9;
 inline constexpr uint32_t kMaxPayload = 1u << 20;
 
 enum class Type : uint8_t {
-  kHello = 1,     // g->h ch0: Hello (guest is ready)
-  kExec = 2,      // h->g chN: ExecRequest
-  kStdin = 3,     // h->g chN: bytes; empty payload = end of input
-  kStdout = 4,    // g->h chN: bytes
-  kStderr = 5,    // g->h chN: bytes
-  kResize = 6,    // h->g chN: Winsize
-  kSignal = 7,    // h->g chN: u32 signal number, sent to the process group
-  kExit = 8,      // g->h chN: ExitStatus; the channel is finished
-  kShutdown = 9,  // h->g ch0: sync and power off
-  kLog = 10,      // g->h ch0 or chN: text for the console/session log
-  kFileGet = 11,  // h->g chN: path of a file or directory to send back
-  kFileData = 12, // g->h chN: FileChunk
-  kFileEnd = 13,  // g->h chN: string, empty on success, else the error
+  kHello = 1,         // g->h ch0: Hello (guest is ready)
+  kExec = 2,          // h->g chN: ExecRequest
+  kStdin = 3,         // h->g chN: bytes; empty payload = end of input
+  kStdout = 4,        // g->h chN: bytes
+  kStderr = 5,        // g->h chN: bytes
+  kResize = 6,        // h->g chN: Winsize
+  kSignal = 7,        // h->g chN: u32 signal number, sent to the process group
+  kExit = 8,          // g->h chN: ExitStatus; the channel is finished
+  kShutdown = 9,      // h->g ch0: sync and power off
+  kLog = 10,          // g->h ch0 or chN: text for the console/session log
+  kFileGet = 11,      // h->g chN: path of a file or directory to send back
+  kFileData = 12,     // g->h chN: FileChunk
+  kFileEnd = 13,      // g->h chN: string, empty on success, else the error
   kFilePut = 14,      // h->g chN: FileChunk, absolute path (see above)
   kFilePutEnd = 15,   // h->g chN: empty; the guest answers kFileEnd
   kFileError = 16,    // g->h chN: FileError, one file of the batch not written
@@ -99,13 +99,13 @@ struct ExecRequest {
 struct ExitStatus {
   bool signaled = false;  // true: code is the signal number
   int32_t code = 0;
-  std::string message;    // why the command could not start, when it could not
+  std::string message;  // why the command could not start, when it could not
 };
 
 struct FileChunk {
-  std::string path;       // relative to the requested root
-  uint32_t mode = 0;      // st_mode, including the file type bits
-  std::string data;       // file contents chunk, or a symlink's target
+  std::string path;   // relative to the requested root
+  uint32_t mode = 0;  // st_mode, including the file type bits
+  std::string data;   // file contents chunk, or a symlink's target
 };
 
 struct FileError {

@@ -48,6 +48,8 @@ TEST_F(VmBoot, FilesPutBeforeTheCommandLandWithModeAndOwnerAndUnsafeOnesAreRefus
       "cd /home/sandbox && stat -c '%n %a %u:%g %s' .config/app/settings.json big tool && "
       "stat -c '%n %a %u:%g' .config .config/app .ssh && cat .config/app/settings.json && "
       "sha256sum < big && ls /etc/evil 2>&1; echo command-ran";
+  // One --put per line.
+  // clang-format off
   std::vector<std::string> argv = with_flags(
       driver_command({"/bin/sh", "-c", script}, false),
       {"--put", "/home/sandbox/.config/app/settings.json", "100640", (host / "settings.json"),
@@ -56,6 +58,7 @@ TEST_F(VmBoot, FilesPutBeforeTheCommandLandWithModeAndOwnerAndUnsafeOnesAreRefus
        "--put", "/home/sandbox/tool", "104755", (host / "settings.json"),
        "--put", "/etc/evil", "100644", (host / "settings.json"),
        "--put", "/home/sandbox/linked/evil", "100644", (host / "settings.json")});
+  // clang-format on
   DriverRun r = run_argv(argv);
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(r.out,
@@ -93,9 +96,9 @@ class SshAgent : public VmBoot {
     ::chmod(agent_dir_.c_str(), 0700);
     key_ = agent_dir_ / "id_ed25519";
     socket_ = agent_dir_ / "agent.sock";
-    ASSERT_EQ(sh("ssh-keygen -q -t ed25519 -N '' -C bbox-agent-test -f " +
-                 shell_quote({key_.string()})),
-              0);
+    ASSERT_EQ(
+        sh("ssh-keygen -q -t ed25519 -N '' -C bbox-agent-test -f " + shell_quote({key_.string()})),
+        0);
     SpawnOptions o;
     o.program = "/usr/bin/ssh-agent";
     o.argv = {"ssh-agent", "-D", "-a", socket_.string()};
@@ -132,12 +135,13 @@ TEST_F(SshAgent, GuestListsTheHostAgentsKeyWithoutTheKeyEnteringTheGuest) {
                  {"--ssh-agent", socket_.string(), "--env", "SSH_AUTH_SOCK=/host/agent.sock"});
   DriverRun r = run_argv(argv);
   ASSERT_EQ(r.exit_code, 0) << r.err << read_file(session() / "guest.log");
-  EXPECT_EQ(r.out, "sock=/run/bbox/ssh-agent.sock\n"
-                   "/run/bbox 700 1000\n"
-                   "/run/bbox/ssh-agent.sock 600 1000\n" +
-                       fingerprint +
-                       "second-connection-ok\n"
-                       "hashed\n")
+  EXPECT_EQ(r.out,
+            "sock=/run/bbox/ssh-agent.sock\n"
+            "/run/bbox 700 1000\n"
+            "/run/bbox/ssh-agent.sock 600 1000\n" +
+                fingerprint +
+                "second-connection-ok\n"
+                "hashed\n")
       << r.err << read_file(session() / "guest.log");
   EXPECT_EQ(r.err.find("warning"), std::string::npos) << r.err;
   std::string hashes = read_file(shared() / "hashes");

@@ -30,6 +30,17 @@ bool is_static_busybox() {
   return !data.empty() && data.find("/lib64/ld-linux") == std::string::npos;
 }
 
+// Shell commands (run in the tree) copying ssh-add and the libraries it
+// loads, for the agent forwarding tests; "true" without ssh-add.
+std::string copy_ssh_add() {
+  if (::access(kSshAdd, X_OK) != 0) return "true";
+  std::string add(kSshAdd);
+  return "for f in $(ldd " + add +
+         " | grep -o '/[^ ]*'); do mkdir -p .$(dirname $f) && cp -L $f .$f; done && "
+         "mkdir -p usr/bin && cp " +
+         add + " usr/bin/";
+}
+
 Status make_root_image(const fs::path& dir, const fs::path& image) {
   fs::path tree = dir / "rootfs";
   for (const char* d : {"bin", "etc", "proc", "sys", "dev", "tmp", "run", "workspace", "home"}) {
@@ -42,14 +53,7 @@ Status make_root_image(const fs::path& dir, const fs::path& image) {
   // before the command must not be written through it.
   fs::create_directories(tree / "home/sandbox");
   fs::create_directory_symlink("/etc", tree / "home/sandbox/linked");
-  // ssh-add and the libraries it loads, for the agent forwarding test.
-  std::string ssh_add =
-      ::access(kSshAdd, X_OK) != 0
-          ? std::string("true")
-          : std::string("for f in $(ldd ") + kSshAdd +
-                " | grep -o '/[^ ]*'); do mkdir -p .$(dirname $f) && cp -L $f .$f; done && "
-                "mkdir -p usr/bin && cp " + kSshAdd + " usr/bin/";
-  std::string cmd = "cd " + shell_quote({tree.string()}) + " && " + ssh_add +
+  std::string cmd = "cd " + shell_quote({tree.string()}) + " && " + copy_ssh_add() +
                     " && for a in $(./bin/busybox --list); do [ $a = busybox ] || "
                     "ln -s busybox bin/$a; done && truncate -s 64M " +
                     shell_quote({image.string()}) + " && mkfs.ext4 -q -F -d . " +
