@@ -110,9 +110,8 @@ Result<std::optional<FileConfig>> load_workspace(const std::filesystem::path& di
   }
   Result<FileConfig> f = read_config_file(path, /*refuse_links=*/true);
   if (!f) {
-    notices.push_back(Notice{".broodbox.yaml", "",
-                             f.error().message + "; the whole file is "
-                                                 "ignored"});
+    // No key: the notice is about the whole file; the message names it.
+    notices.push_back(Notice{"", "", f.error().message});
     return std::optional<FileConfig>();
   }
   return std::optional<FileConfig>(std::move(*f));
@@ -121,6 +120,7 @@ Result<std::optional<FileConfig>> load_workspace(const std::filesystem::path& di
 }  // namespace
 
 std::string Notice::str() const {
+  if (key.empty()) return reason + "; the whole workspace file is ignored";
   if (value.empty()) return fmt::format("ignoring {}: {}", key, reason);
   return fmt::format("ignoring {} {}: {}", key, ui::quoted(value), reason);
 }
@@ -183,7 +183,13 @@ Result<EffectiveConfig> load_config(const LoadOptions& options) {
 }
 
 void report_notices(const EffectiveConfig& e) {
-  for (const Notice& n : e.notices) ui::warning(".broodbox.yaml: {}", n.str());
+  for (const Notice& n : e.notices) {
+    if (n.key.empty()) {
+      ui::warning("{}", n.str());
+    } else {
+      ui::warning(".broodbox.yaml: {}", n.str());
+    }
+  }
 }
 
 }  // namespace bbox::config

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "bbox/common/message.h"
 #include "bbox/config/config.h"
 #include "config/config_test_util.h"
 
@@ -187,8 +188,16 @@ TEST(LoadConfig, UnparsableWorkspaceFileIsIgnoredWithAWarning) {
   ASSERT_TRUE(e.ok()) << e.error().message;
   EXPECT_EQ(e->cpus.value, 3);
   ASSERT_EQ(e->notices.size(), 1u);
-  EXPECT_NE(e->notices[0].str().find("malformed YAML"), std::string::npos);
+  std::string file = (ws.path() / ".broodbox.yaml").string();
+  EXPECT_EQ(e->notices[0].str(),
+            file + ":2:1: malformed YAML: end of sequence flow not found; the whole workspace "
+                   "file is ignored");
   EXPECT_FALSE(e->workspace_file.has_value());
+  std::string said;
+  ui::set_sink_for_tests(&said);
+  report_notices(*e);
+  ui::set_sink_for_tests(nullptr);
+  EXPECT_EQ(said, "bbox: warning: " + e->notices[0].str() + "\n") << "the file is named once";
 }
 
 TEST(LoadConfig, SymlinkedWorkspaceFileIsRefused) {

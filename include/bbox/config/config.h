@@ -23,7 +23,7 @@ namespace bbox::config {
 
 // One workspace key that was ignored or narrowed.
 struct Notice {
-  std::string key;          // e.g. "workspace.mode"
+  std::string key;          // e.g. "workspace.mode"; empty: the whole file
   std::string value;        // the value the file asked for, made printable
   std::string reason;       // e.g. "a workspace file cannot turn on direct mode"
   std::string str() const;  // "ignoring workspace.mode 'direct': a workspace file ..."
