@@ -27,7 +27,8 @@ namespace bbox::vm {
 class AgentForwarder {
  public:
   static constexpr size_t kMaxStreams = 16;
-  static constexpr size_t kMaxPending = 256 * 1024;
+  // A few of the largest agent messages (OpenSSH caps one at 256 KiB).
+  static constexpr size_t kMaxPending = 1u << 20;
   static constexpr size_t kMaxControlQueue = 1u << 20;
   static constexpr size_t kReadChunk = 16 * 1024;
 

@@ -2,6 +2,7 @@
 // control protocol) and a fake agent (a listening unix socket of the test's).
 #include "vm/agent_forwarder.h"
 
+#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -134,16 +135,39 @@ TEST_F(Forwarder, AStreamFloodingAnAgentThatDoesNotReadIsClosed) {
   ASSERT_TRUE(agent.valid());
   std::string chunk(64 * 1024, 'f');
   std::optional<proto::Frame> close;
-  for (int i = 0; i < 64 && !close; ++i) {
+  // Four times the limit: far more than the limit and the kernel's buffers.
+  size_t rounds = 4 * AgentForwarder::kMaxPending / chunk.size();
+  for (size_t i = 0; i < rounds && !close; ++i) {
     guest_->send(Type::kStreamData, kG, chunk);
     pump(1);
     guest_->read_available();
     close = guest_->next();
   }
-  ASSERT_TRUE(close.has_value()) << "4 MiB went to an agent that reads nothing";
+  ASSERT_TRUE(close.has_value()) << "4x the limit went to an agent that reads nothing";
   EXPECT_EQ(close->type, Type::kStreamClose);
   EXPECT_EQ(close->channel, kG);
   EXPECT_EQ(forwarder_->streams(), 0u);
+}
+
+TEST_F(Forwarder, AgentsAreNotReadWhileTheGuestLeavesItsQueueFull) {
+  guest_->send(Type::kStreamOpen, kG, {});
+  pump();
+  UniqueFd agent = accept_agent_client();
+  ASSERT_TRUE(agent.valid());
+  ASSERT_EQ(::fcntl(agent.get(), F_SETFL, O_NONBLOCK), 0);
+  std::string chunk(64 * 1024, 'r');
+  size_t written = 0;
+  // The guest reads nothing; the agent writes until nothing more is taken.
+  for (int stalled = 0, i = 0; stalled < 10 && i < 1000; ++i) {
+    ssize_t n = ::send(agent.get(), chunk.data(), chunk.size(), MSG_NOSIGNAL);
+    if (n > 0) written += static_cast<size_t>(n);
+    stalled = n > 0 ? 0 : stalled + 1;
+    pump(1);
+  }
+  EXPECT_GT(written, AgentForwarder::kMaxControlQueue);
+  EXPECT_GE(to_guest_->queued(), AgentForwarder::kMaxControlQueue);
+  EXPECT_LT(to_guest_->queued(),
+            AgentForwarder::kMaxControlQueue + AgentForwarder::kReadChunk + proto::kHeaderSize);
 }
 
 TEST_F(Forwarder, AnUnreachableAgentClosesEachStreamAndWarnsOnce) {

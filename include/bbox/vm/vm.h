@@ -89,7 +89,7 @@ struct VmSpec {
   // VM, attached ones (attach_vm) included, gets SSH_AUTH_SOCK set to the
   // guest socket, replacing any value in `env`. An agent that cannot be
   // reached closes the guest's connection, with one ui::warning per run.
-  // Bounded against the guest: 16 connections at once, 256 KiB in flight to
+  // Bounded against the guest: 16 connections at once, 1 MiB in flight to
   // the agent per connection (vm/agent_forwarder.h).
   std::filesystem::path ssh_agent_socket;
 };
