@@ -13,7 +13,7 @@ PACKAGES=(
   qemu-system-x86 qemu-system-common e2fsprogs erofs-utils uidmap
   # tests: guest root file systems, a real registry, terminals, reflink fs
   busybox-static docker-registry skopeo zstd tmux less xfsprogs iproute2 python3
-  mmdebstrap util-linux
+  mmdebstrap util-linux openssh-client
 )
 
 if ! command -v apt-get >/dev/null 2>&1 || ! command -v dpkg-query >/dev/null 2>&1; then

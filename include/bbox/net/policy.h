@@ -34,9 +34,17 @@ struct HostRule {
   std::string str() const;
 };
 
-// Parses a rule as written by the user. Refuses IP literals in any spelling,
-// "*", wildcards with fewer than two labels after the star, a trailing dot,
-// empty labels, and bytes outside [a-z0-9_-] (after lowercasing).
+// A DNS hostname the egress filter can enforce: lowercase letters, digits,
+// '-' and '_' in labels of 1..63 (not starting or ending with '-'), at most
+// 253 characters, an optional "*." wildcard as the whole leftmost label
+// followed by at least two labels. IP addresses in every spelling (dotted,
+// shortened, decimal, octal, hex, IPv6, bracketed, IPv4-mapped), a bare "*"
+// and a trailing dot are refused. Returns the name lowercased, "*." kept.
+// This is bbox's one hostname check: config and flags use it too.
+Result<std::string> validate_hostname(std::string_view name);
+
+// Parses a rule as written by the user, HOST[:PORT] (PORT 1..65535, absent
+// means any), with validate_hostname's rules.
 Result<HostRule> parse_host_rule(std::string_view text);
 
 struct SocketAddress {
