@@ -105,6 +105,7 @@ int main(int argc, char** argv) {
   add_version_command(app, ctx);
   add_image_command(app, ctx);
   add_sessions_commands(app, ctx);
+  add_auth_command(app, ctx);
 
   auto named = [&](const CLI::App* sub) { return sub->check_name(pre.first_word); };
   if (!pre.first_word.empty() && app.get_subcommands(named).empty()) {

@@ -57,5 +57,7 @@ void add_config_command(CLI::App& app, Context& ctx);
 void add_doctor_command(CLI::App& app, Context& ctx);
 // bbox attach [--session NAME] [-- CMD [args]]
 void add_attach_command(CLI::App& app, Context& ctx);
+// bbox auth list|clear (owned by the guesthome subsystem).
+void add_auth_command(CLI::App& app, Context& ctx);
 
 }  // namespace bbox::cli

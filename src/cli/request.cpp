@@ -10,6 +10,7 @@
 #include "bbox/common/message.h"
 #include "bbox/config/parse.h"
 #include "bbox/log/log.h"
+#include "cli/guest_home.h"
 #include "cli/run_flags.h"
 
 extern char** environ;
@@ -186,6 +187,7 @@ std::optional<session::SessionRequest> build_request(const config::EffectiveConf
   if (!apply_egress(cfg, t.agent, f, cmd, ctx, req)) return std::nullopt;
   if (!apply_workspace_flags(cfg, f, cmd, ctx, req)) return std::nullopt;
   if (!apply_env(t, f, ctx, req)) return std::nullopt;
+  apply_guest_home(cfg, t, f, req);
   return req;
 }
 

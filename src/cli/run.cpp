@@ -38,20 +38,6 @@ bool warn_not_built(const RunFlags& f, const CLI::App& cmd, Context& ctx) {
         "guest): {} has no effect",
         mcp_flags);
   }
-  struct Off {
-    const char* flag;
-    bool set;
-    const char* feature;
-  };
-  for (const Off& o : {Off{"--no-settings", f.no_settings, "settings import"},
-                       Off{"--no-save-credentials", f.no_save_credentials, "credential saving"},
-                       Off{"--no-git-token", f.no_git_token, "git token forwarding"},
-                       Off{"--no-git-ssh-agent", f.no_git_ssh_agent, "SSH agent forwarding"}}) {
-    if (o.set) {
-      ui::warning("{} is not yet available in this build, so {} has nothing to turn off", o.feature,
-                  o.flag);
-    }
-  }
   return true;
 }
 

@@ -57,6 +57,11 @@ void add_run_flags(CLI::App* cmd, RunFlags& f, RunKind kind) {
                 "Do not keep the agent's login after the session");
   cmd->add_flag("--no-git-token", f.no_git_token, "Do not forward GITHUB_TOKEN/GH_TOKEN");
   cmd->add_flag("--no-git-ssh-agent", f.no_git_ssh_agent, "Do not forward the SSH agent");
+  if (kind != RunKind::kAgent) {
+    cmd->add_flag("--git-token", f.git_token,
+                  "Forward GITHUB_TOKEN/GH_TOKEN through a git credential helper");
+    cmd->add_flag("--git-ssh-agent", f.git_ssh_agent, "Forward the host's SSH agent");
+  }
   cmd->add_flag("--timings", f.timings, "Print how long each phase took");
   cmd->add_flag("--trace", f.trace, "Log everything, to stderr and the session log");
   const char* args_help = kind == RunKind::kAgent

@@ -23,6 +23,7 @@ struct RunFlags {
   bool review = false, yes = false, no_mcp = false, timings = false, trace = false;
   bool no_settings = false, no_save_credentials = false, no_git_token = false;
   bool no_git_ssh_agent = false;
+  bool git_token = false, git_ssh_agent = false;  // run-image, shell: opt-in
   std::vector<std::string> excludes, allow_hosts, allow_host_ports, env_forward, env;
   std::vector<std::string> args;  // after --: the agent's (or CMD's) arguments
 };

@@ -43,6 +43,8 @@ Result<SavedAgent> measure(int root_fd, const std::string& agent) {
 
 }  // namespace
 
+std::string size_text(uint64_t bytes) { return detail::human_size(bytes); }
+
 Result<std::vector<SavedAgent>> list_saved_credentials(const fs::path& store_root) {
   std::vector<SavedAgent> out;
   UniqueFd root(::open(store_root.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));

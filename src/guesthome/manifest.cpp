@@ -5,6 +5,7 @@
 // commands. Every entry is optional.
 #include <fmt/format.h>
 
+#include "bbox/config/file_config.h"
 #include "bbox/guesthome/settings.h"
 
 namespace bbox::guesthome {

@@ -5,6 +5,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "bbox/config/file_config.h"
 #include "guesthome/config_filter.h"
 #include "guesthome/fixture.h"
 

@@ -72,4 +72,7 @@ Result<std::vector<SavedAgent>> list_saved_credentials(const std::filesystem::pa
 // Removes the saved state of one agent. An Error when there is none.
 Status clear_saved_credentials(const std::filesystem::path& store_root, const std::string& agent);
 
+// "1.5 MiB", "64.0 KiB", "200 B": sizes for listings and messages.
+std::string size_text(uint64_t bytes);
+
 }  // namespace bbox::guesthome

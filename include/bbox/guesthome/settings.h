@@ -12,8 +12,11 @@
 #include <string>
 #include <vector>
 
-#include "bbox/config/file_config.h"
 #include "bbox/vm/vm.h"
+
+namespace bbox::config {
+struct SettingsEntry;  // bbox/config/file_config.h (which includes this header, via session.h)
+}  // namespace bbox::config
 
 namespace bbox::guesthome {
 

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "bbox/common/result.h"
+#include "bbox/guesthome/guesthome.h"
 
 namespace bbox::session {
 
@@ -58,6 +59,11 @@ struct SessionRequest {
   bool interactive_review = false;  // --review
   bool yes = false;                 // --yes
   std::optional<std::filesystem::path> output_patch;
+
+  // The guest home: settings imported from the host, the agent's saved
+  // login restored and saved again afterwards, git identity and token helper,
+  // the host's SSH agent (bbox/guesthome/guesthome.h). Empty: nothing.
+  guesthome::HomePlan home;
 
   // Diagnostics.
   bool timings = false;
