@@ -1,5 +1,5 @@
-// bbox list, bbox agents list|inspect|doctor (and the agents verbs not built
-// yet).
+// bbox list, bbox agents list|inspect|doctor (add, init, import and export
+// are in cmd_agents_edit.cpp).
 #include <unistd.h>
 
 #include <cstdlib>
@@ -8,6 +8,7 @@
 
 #include "bbox/common/exit_codes.h"
 #include "bbox/common/message.h"
+#include "cli/agents_edit.h"
 #include "cli/commands.h"
 #include "cli/render.h"
 
@@ -69,16 +70,25 @@ void inspect(Context& ctx, const std::string& name, bool as_json) {
     fmt::print("{}", agent_text(*a));
 }
 
-// Checks every custom agent and the variables each one requires.
-void doctor(Context& ctx) {
+// Checks every agent (or only `only`): each custom agent against the rules,
+// and the variables each one requires on the host.
+void doctor(Context& ctx, const std::string& only) {
   std::optional<config::EffectiveConfig> cfg = load_here(ctx);
   if (!cfg) return;
+  if (!only.empty() && cfg->find_agent(only) == nullptr && cfg->invalid_agents.count(only) == 0) {
+    std::string known;
+    for (const std::string& n : cfg->agent_names()) known += (known.empty() ? "" : ", ") + n;
+    return ctx.fail(exit_code::kUsage,
+                    fmt::format("unknown agent {}: known agents are {}", ui::quoted(only), known));
+  }
   bool bad = false;
   for (const auto& [name, why] : cfg->invalid_agents) {
+    if (!only.empty() && name != only) continue;
     fmt::print("invalid  {}: {}\n", ui::printable(name), ui::printable(why));
     bad = true;
   }
   for (const config::Agent& a : cfg->agents) {
+    if (!only.empty() && a.name != only) continue;
     std::vector<std::string> missing;
     for (const std::string& v : a.env_required.value) {
       if (std::getenv(v.c_str()) == nullptr) missing.push_back(v);
@@ -118,19 +128,11 @@ void add_agents_commands(CLI::App& app, Context& ctx) {
   ins->callback([&ctx, name, json_flag] { inspect(ctx, *name, *json_flag); });
 
   auto* doc = agents->add_subcommand("doctor", "Check custom agents and required variables");
-  doc->callback([&ctx] { doctor(ctx); });
+  auto only = std::make_shared<std::string>();
+  doc->add_option("name", *only, "Check only this agent");
+  doc->callback([&ctx, only] { doctor(ctx, *only); });
 
-  for (const char* verb : {"add", "init", "import", "export"}) {
-    auto* cmd = agents->add_subcommand(verb, std::string("Not yet available: agents ") + verb);
-    auto rest = std::make_shared<std::vector<std::string>>();
-    cmd->add_option("args", *rest, "Arguments");
-    cmd->callback([&ctx, verb, rest] {  // rest owns the option's storage
-      ctx.fail(exit_code::kNotBuilt, fmt::format("bbox agents {} is not yet available in this "
-                                                 "build: declare agents under 'agents:' in the "
-                                                 "global config",
-                                                 verb));
-    });
-  }
+  add_agents_edit_commands(app, *agents, ctx);
 }
 
 }  // namespace bbox::cli

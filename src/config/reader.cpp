@@ -11,6 +11,7 @@
 
 #include "bbox/common/message.h"
 #include "bbox/common/unique_fd.h"
+#include "bbox/config/agent_file.h"
 #include "bbox/config/file_config.h"
 
 namespace bbox::config {
@@ -82,6 +83,18 @@ Result<std::string> read_bounded(const std::filesystem::path& path, const std::s
 }
 
 }  // namespace
+
+Result<std::string> read_config_text(const std::filesystem::path& path) {
+  std::error_code ec;
+  if (!std::filesystem::exists(std::filesystem::symlink_status(path, ec))) return std::string();
+  std::string shown = ui::quoted(path.string());
+  Result<std::string> text = read_bounded(path, shown, false);
+  if (!text) return text.error();
+  if (!is_text(*text)) {
+    return Error{fmt::format("read {}: binary data: expected a UTF-8 YAML text file", shown)};
+  }
+  return text;
+}
 
 Result<FileConfig> read_config_file(const std::filesystem::path& path, bool refuse_links) {
   std::string shown = ui::quoted(path.string());

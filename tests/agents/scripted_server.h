@@ -1,5 +1,7 @@
-// Runs tests/fixtures/messages_api_server.py for a test: a scripted Messages
-// API on 127.0.0.1 that records every request it gets.
+// Runs a scripted API server for a test, on 127.0.0.1, recording every
+// request it gets: tests/fixtures/messages_api_server.py (Anthropic Messages
+// API, the default) or tests/agents/responses_api_server.py (OpenAI Responses
+// API). Both take the same flags.
 #pragma once
 
 #include <arpa/inet.h>
@@ -22,11 +24,17 @@ namespace bbox::image::build {
 
 class ScriptedServer {
  public:
-  // Starts the server with `script` (the JSON the fixture reads) and waits
-  // until it listens. dir holds the script, the record and the port file.
-  ScriptedServer(const std::filesystem::path& dir, const nlohmann::json& script) : dir_(dir) {
+  static constexpr const char* kMessagesApi = "tests/fixtures/messages_api_server.py";
+  static constexpr const char* kResponsesApi = "tests/agents/responses_api_server.py";
+
+  // Starts `server` (a path under the source tree) with `script` (the JSON
+  // it reads) and waits until it listens. dir holds the script, the record
+  // and the port file.
+  ScriptedServer(const std::filesystem::path& dir, const nlohmann::json& script,
+                 const char* server_script = kMessagesApi)
+      : dir_(dir) {
     write_text(dir / "script.json", script.dump());
-    std::string server = std::string(BBOX_SOURCE_DIR) + "/tests/fixtures/messages_api_server.py";
+    std::string server = std::string(BBOX_SOURCE_DIR) + "/" + server_script;
     pid_ = ::fork();
     if (pid_ == 0) {
       std::string s = (dir / "script.json").string(), r = record_path().string(),

@@ -308,10 +308,6 @@ TEST(Cli, AttachWithNoRunningSessionSaysSoAndExitsOne) {
             "running\n");
 }
 
-TEST(Cli, NotBuiltCommandsSaySoAndExitThree) {
-  EXPECT_EQ(Bbox().run({"agents", "add", "x"}).exit_code, 3);
-}
-
 TEST(Cli, VersionPrintsTheRelease) {
   Outcome r = Bbox().run({"version"});
   EXPECT_EQ(r.exit_code, 0);

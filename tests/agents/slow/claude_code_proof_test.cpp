@@ -5,74 +5,26 @@
 // The repository is the `ms` npm package's published source (a real
 // third-party package), unpacked and committed. The image comes from the
 // local build (bbox image build claude-code), cached under the build tree.
-#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <stdlib.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include "agents/scripted_server.h"
+#include "agents/slow/proof_util.h"
 #include "bbox/image/build.h"
 #include "image/build_steps.h"
-#include "image/process.h"
 
 namespace bbox::image::build {
 namespace {
 
 using nlohmann::json;
+using proof::git;
+using proof::kBbox;
+using proof::make_repository;
+using proof::run_in;
 
-const fs::path kBbox = fs::path(BBOX_BINARY_DIR) / "bbox";
 const char* kPrompt = "Document the minute constant in index.js";
 const char* kOld = "var m = s * 60;";
 const char* kNew = "var m = s * 60; // one minute in milliseconds";
-
-// Runs argv in cwd with extra environment, stdin from /dev/null, stdout and
-// stderr into `out`. Returns the exit status (128+N for a signal).
-int run_in(const fs::path& cwd, const std::vector<std::string>& argv,
-           const std::vector<std::string>& env, const fs::path& out) {
-  pid_t pid = ::fork();
-  if (pid == 0) {
-    int null = ::open("/dev/null", O_RDONLY);
-    int log = ::open(out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    ::dup2(null, 0);
-    ::dup2(log, 1);
-    ::dup2(log, 2);
-    if (::chdir(cwd.c_str()) != 0) ::_exit(126);
-    for (const auto& e : env) ::putenv(const_cast<char*>(e.c_str()));
-    std::vector<char*> args;
-    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-    args.push_back(nullptr);
-    ::execvp(args[0], args.data());
-    ::_exit(127);
-  }
-  int status = 0;
-  ::waitpid(pid, &status, 0);
-  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-}
-
-std::string git(const fs::path& repo, std::vector<std::string> args) {
-  args.insert(args.begin(), {"git", "-C", repo.string()});
-  auto out = run_program(args);
-  EXPECT_TRUE(out.ok()) << out.error().message;
-  return out.ok() ? *out : "";
-}
-
-// A real repository: the published `ms` package, unpacked and committed.
-fs::path make_repository(const fs::path& dir) {
-  fs::create_directories(dir / "tarball");
-  auto t = npm_pack("ms@2.1.3", dir / "tarball", {});
-  EXPECT_TRUE(t.ok()) << t.error().message;
-  fs::path repo = dir / "ms";
-  fs::create_directories(repo);
-  EXPECT_TRUE(
-      run_program({"tar", "-xzf", t->file.string(), "--strip-components=1", "-C", repo.string()})
-          .ok());
-  git(repo, {"init", "-q"});
-  git(repo, {"add", "-A"});
-  git(repo, {"-c", "user.name=bbox test", "-c", "user.email=test@bbox.invalid", "commit", "-qm",
-             "ms 2.1.3 as published"});
-  return repo;
-}
 
 class ClaudeCodeProof : public ::testing::Test {
  protected:
