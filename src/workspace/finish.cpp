@@ -151,6 +151,11 @@ Result<int> finish_session(const SessionDir& session, const FinishOptions& opts)
     return exit_code::kOk;
   }
 
+  if (set->changes.empty()) {
+    ui::info("no changes to apply: the workspace is as it was");
+    if (auto st = remove_session_dir(session); !st) return st.error();
+    return exit_code::kOk;
+  }
   std::vector<Reviewed> items;
   if (opts.interactive_review) {
     auto io = terminal_io();

@@ -62,6 +62,14 @@ TEST_F(Flush, AppliesAddedModifiedDeletedModeAndEmptyDirectories) {
       << messages;
 }
 
+TEST_F(Flush, NoChangeSaysSoAndRemovesTheSession) {
+  write_file(ws / "a.txt", "same\n");
+  auto s = snapshot();
+  EXPECT_EQ(finish(s), exit_code::kOk);
+  EXPECT_EQ(messages, "bbox: info: no changes to apply: the workspace is as it was\n");
+  EXPECT_FALSE(fs::exists(s.dir));
+}
+
 TEST_F(Flush, SummaryEscapesAndWarnsAboutControlCharactersInAppliedNames) {
   auto s = snapshot();
   write_file(s.snapshot / "evil\x1b[2Jname", "x\n");
