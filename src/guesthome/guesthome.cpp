@@ -40,8 +40,8 @@ void keep_credentials(const HomePlan& plan, const std::vector<vm::FetchedTree>& 
     return;
   }
   if (saved->files > 0) {
-    ui::info("saved {} credential files ({}) of {}", saved->files, detail::human_size(saved->bytes),
-             ui::quoted(plan.agent));
+    ui::info("saved the login state of {} ({} {}, {})", ui::quoted(plan.agent), saved->files,
+             saved->files == 1 ? "file" : "files", detail::human_size(saved->bytes));
   }
 }
 
