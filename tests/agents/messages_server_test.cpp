@@ -1,9 +1,8 @@
 // The scripted Messages API server the Claude Code proof runs against.
 #include <gtest/gtest.h>
 
-#include <sstream>
-
 #include "agents/scripted_server.h"
+#include "agents/sse.h"
 
 namespace bbox::image::build {
 namespace {
@@ -21,34 +20,6 @@ json edit_script() {
                 {{"text", "Done."}}}}};
 }
 
-struct Event {
-  std::string name;
-  json data;
-};
-
-// Splits a text/event-stream body into its events.
-std::vector<Event> parse_sse(const std::string& response) {
-  std::string body = response.substr(response.find("\r\n\r\n") + 4);
-  std::vector<Event> out;
-  std::istringstream in(body);
-  Event cur;
-  for (std::string line; std::getline(in, line);) {
-    if (line.rfind("event: ", 0) == 0) cur.name = line.substr(7);
-    if (line.rfind("data: ", 0) == 0) cur.data = json::parse(line.substr(6));
-    if (line.empty() && !cur.name.empty()) {
-      out.push_back(cur);
-      cur = {};
-    }
-  }
-  return out;
-}
-
-std::vector<std::string> names(const std::vector<Event>& events) {
-  std::vector<std::string> out;
-  for (const auto& e : events) out.push_back(e.name);
-  return out;
-}
-
 const std::string kAgentTurn =
     R"({"model":"m","stream":true,"tools":[{"name":"Edit"}],"messages":[{"role":"user","content":"go"}]})";
 
@@ -61,7 +32,7 @@ TEST(ScriptedMessagesServer, StreamsTheScriptedToolUseThenTheFinalText) {
   ASSERT_EQ(first.rfind("HTTP/1.1 200", 0), 0u) << first;
   EXPECT_NE(first.find("Content-Type: text/event-stream\r\n"), std::string::npos);
   auto events = parse_sse(first);
-  EXPECT_EQ(names(events),
+  EXPECT_EQ(event_names(events),
             (std::vector<std::string>{"message_start", "ping", "content_block_start",
                                       "content_block_delta", "content_block_delta",
                                       "content_block_stop", "message_delta", "message_stop"}));
