@@ -8,7 +8,7 @@ PACKAGES=(
   cmake ninja-build g++ ccache pkg-config make git
   libcli11-dev libyaml-cpp-dev nlohmann-json3-dev libcurl4-openssl-dev
   libarchive-dev libssl-dev libspdlog-dev libfmt-dev libzstd-dev
-  libslirp-dev libglib2.0-dev zlib1g-dev libgtest-dev libgmock-dev clang
+  libslirp-dev libglib2.0-dev zlib1g-dev libgtest-dev libgmock-dev clang libcpptoml-dev
   # run: the VM, the workspace share, root images, rootless namespaces
   qemu-system-x86 qemu-system-common e2fsprogs erofs-utils uidmap
   # tests: guest root file systems, a real registry, terminals, reflink fs
