@@ -1,6 +1,7 @@
 // Credential persistence: the store keeps what the guest may keep, nothing
 // else, and gives it back.
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "guesthome/fixture.h"
@@ -163,11 +164,23 @@ TEST_F(Credentials, UnwritableCredentialStoreIsAnErrorAndTheSessionKeepsItsOutco
 }
 
 TEST_F(Credentials, ReadOnlyCredentialStoreIsAnError) {
-  if (::geteuid() == 0) GTEST_SKIP() << "root writes through folder permissions";
   fs::create_directories(store);
-  fs::permissions(store, fs::perms(0500));
-  auto r = save({dir(""), file("token", "t")});
-  EXPECT_FALSE(r.ok());
+  fs::permissions(store, fs::perms(0555));
+  fs::permissions(root, fs::perms(0755));
+  // Root writes through folder permissions: the save runs as nobody then.
+  pid_t pid = ::fork();
+  if (pid == 0) {
+    if (::geteuid() == 0 && (::setgid(65534) != 0 || ::setuid(65534) != 0)) ::_exit(3);
+    ui::set_sink_for_tests(nullptr);
+    auto r = save({dir(""), file("token", "t")});
+    bool refused = !r.ok() && r.error().message.find("Permission denied") != std::string::npos;
+    ::_exit(refused ? 0 : 1);
+  }
+  int status = 0;
+  ASSERT_EQ(::waitpid(pid, &status, 0), pid);
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 0);
+  EXPECT_FALSE(fs::exists(store / "claude-code"));
 }
 
 TEST_F(Credentials, InvalidAgentNameIsRefused) {
