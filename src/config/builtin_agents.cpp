@@ -20,6 +20,8 @@ struct BuiltinSpec {
   std::vector<std::string> env_forward;
   std::vector<AllowedHost> provider;
   const char* state_dir;
+  // Login state kept outside state_dir, relative to the guest home.
+  std::vector<std::string> more_credentials = {};
 };
 
 Agent make_builtin(const BuiltinSpec& s) {
@@ -40,6 +42,7 @@ Agent make_builtin(const BuiltinSpec& s) {
   a.egress_hosts.value = {{EgressProfile::kLocked, s.provider},
                           {EgressProfile::kStandard, std::move(standard)}};
   a.credential_paths = {std::string(s.state_dir) + "/"};
+  for (const std::string& p : s.more_credentials) a.credential_paths.push_back(p);
   return a;
 }
 
@@ -50,7 +53,10 @@ std::vector<Agent> make_builtins() {
        "claude",
        {"ANTHROPIC_API_KEY", "CLAUDE_*", "NODE_OPTIONS"},
        https({"api.anthropic.com", "*.anthropic.com", "claude.com", "*.claude.com"}),
-       ".claude"},
+       ".claude",
+       // Claude Code keeps its account and onboarding state in ~/.claude.json
+       // and warns when .claude/ comes back without it.
+       {".claude.json"}},
       {"codex",
        "OpenAI's Codex CLI",
        "codex",
