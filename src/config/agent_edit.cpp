@@ -64,11 +64,22 @@ std::string join(const std::vector<std::string>& lines, size_t from, size_t to) 
   return out;
 }
 
+std::string dump(const Node& n) { return YAML::Dump(n); }
+
+// map[key], or a null node when the key is absent (yaml-cpp throws when an
+// absent key's node is asked anything but IsDefined).
+Node child(const Node& map, const std::string& key) {
+  if (!map.IsMap()) return Node();
+  const Node& m = map;
+  Node c = m[key];
+  return c.IsDefined() ? c : Node();
+}
+
 // The text with the entry spliced into an existing block-style agents
 // mapping, or nothing when the layout is not one this handles.
 std::optional<std::string> splice_into_agents(const std::vector<std::string>& lines,
                                               const Node& root, const std::string& name,
-                                              const Node& body) {
+                                              const std::string& entry_block) {
   size_t agents_line = 0, block_end = lines.size();
   for (const auto& kv : root) {
     size_t line = static_cast<size_t>(kv.first.Mark().line);
@@ -78,9 +89,9 @@ std::optional<std::string> splice_into_agents(const std::vector<std::string>& li
     size_t line = static_cast<size_t>(kv.first.Mark().line);
     if (line > agents_line && line < block_end) block_end = line;
   }
-  const Node agents = root["agents"];
+  const Node agents = child(root, "agents");
   if (agents.IsNull()) {  // "agents:" with nothing under it
-    std::string entry = indented(entry_text(name, body), 2);
+    std::string entry = indented(entry_block, 2);
     return join(lines, 0, agents_line + 1) + entry + join(lines, agents_line + 1, lines.size());
   }
   if (!agents.IsMap() || agents.Style() == YAML::EmitterStyle::Flow || agents.size() == 0) {
@@ -93,7 +104,7 @@ std::optional<std::string> splice_into_agents(const std::vector<std::string>& li
     column = kv.first.Mark().column;
   }
   if (column <= 0) return std::nullopt;
-  std::string entry = indented(entry_text(name, body), column);
+  std::string entry = indented(entry_block, column);
 
   size_t at = entry_end(lines, entries.back().second, block_end, column), resume = at;
   for (size_t i = 0; i < entries.size(); ++i) {
@@ -105,48 +116,63 @@ std::optional<std::string> splice_into_agents(const std::vector<std::string>& li
   return join(lines, 0, at) + entry + join(lines, resume, lines.size());
 }
 
+// `text` with the line endings of `like` (CR LF when its first line has them).
+std::string with_line_ends_of(const std::string& like, const std::string& text) {
+  size_t nl = like.find('\n');
+  if (nl == std::string::npos || nl == 0 || like[nl - 1] != '\r') return text;
+  std::string out;
+  for (char c : text) out += c == '\n' ? std::string("\r\n") : std::string(1, c);
+  return out;
+}
+
 std::optional<std::string> splice(const std::string& text, const Node& root,
                                   const std::string& name, const Node& body) {
   if (!root.IsNull() && (!root.IsMap() || root.Style() == YAML::EmitterStyle::Flow)) {
     return std::nullopt;
   }
+  std::string entry = with_line_ends_of(text, entry_text(name, body));
   std::vector<std::string> lines = split_lines(text);
   if (root.IsNull() || !root["agents"].IsDefined()) {
-    return join(lines, 0, lines.size()) + "agents:\n" + indented(entry_text(name, body), 2);
+    return join(lines, 0, lines.size()) + with_line_ends_of(text, "agents:\n") + indented(entry, 2);
   }
-  return splice_into_agents(lines, root, name, body);
+  return splice_into_agents(lines, root, name, entry);
 }
 
-std::string dump(const Node& n) { return YAML::Dump(n); }
+bool same(const Node& map, const std::string& key, const Node& want) {
+  return map.IsMap() && static_cast<const Node&>(map)[key].IsDefined() &&
+         dump(child(map, key)) == dump(want);
+}
 
 // True when `after` holds what `before` held, with agents.<name> = body.
 bool only_agent_changed(const Node& before, const Node& after, const std::string& name,
                         const Node& body) {
   if (!after.IsMap()) return false;
   size_t keys = before.IsMap() ? before.size() : 0;
-  bool had_agents = before.IsMap() && before["agents"].IsDefined();
+  bool had_agents = before.IsMap() && static_cast<const Node&>(before)["agents"].IsDefined();
   if (after.size() != keys + (had_agents ? 0 : 1)) return false;
   for (const auto& kv : before) {
     std::string key = kv.first.Scalar();
-    if (key != "agents" && dump(after[key]) != dump(kv.second)) return false;
+    if (key != "agents" && !same(after, key, kv.second)) return false;
   }
-  const Node old_agents = had_agents ? before["agents"] : Node(YAML::NodeType::Map);
-  const Node new_agents = after["agents"];
+  const Node old_agents = child(before, "agents");
+  const Node new_agents = child(after, "agents");
   if (!new_agents.IsMap()) return false;
-  bool had_name = old_agents.IsMap() && old_agents[name].IsDefined();
+  bool had_name = old_agents.IsMap() && static_cast<const Node&>(old_agents)[name].IsDefined();
   size_t old_count = old_agents.IsMap() ? old_agents.size() : 0;
   if (new_agents.size() != old_count + (had_name ? 0 : 1)) return false;
   for (const auto& kv : old_agents) {
     std::string key = kv.first.Scalar();
-    if (key != name && dump(new_agents[key]) != dump(kv.second)) return false;
+    if (key != name && !same(new_agents, key, kv.second)) return false;
   }
-  return dump(new_agents[name]) == dump(body);
+  return same(new_agents, name, body);
 }
 
 std::string reemit(const Node& root, const std::string& name, const Node& body) {
   Node copy = root.IsMap() ? YAML::Clone(root) : Node(YAML::NodeType::Map);
   if (!copy["agents"].IsMap()) copy["agents"] = Node(YAML::NodeType::Map);
   copy["agents"][name] = body;
+  copy.SetStyle(YAML::EmitterStyle::Block);  // the entries keep their own styles
+  copy["agents"].SetStyle(YAML::EmitterStyle::Block);
   return dump(copy) + "\n";
 }
 
@@ -163,7 +189,8 @@ Result<AgentEdit> put_agent(const std::string& config_text, const std::string& f
     const Node root = blank ? Node() : YAML::Load(config_text);
     const Node body = YAML::Load(body_yaml);
     AgentEdit edit;
-    edit.replaced = root.IsMap() && root["agents"].IsMap() && root["agents"][name].IsDefined();
+    const Node agents = child(root, "agents");
+    edit.replaced = agents.IsMap() && static_cast<const Node&>(agents)[name].IsDefined();
     if (edit.replaced && !replace) {
       return Error{fmt::format("agent {} is already declared in {}", ui::quoted(name), file)};
     }

@@ -342,6 +342,15 @@ TEST(AgentsAdd, AFlowStyleAgentsMappingIsRewrittenAndBboxSaysCommentsWereDropped
   Outcome list = b.run({"list"});
   EXPECT_TRUE(has(list.out, "\naider ")) << list.out;
   EXPECT_TRUE(has(list.out, "\ntool ")) << list.out;
+
+  Bbox flow_root;
+  flow_root.set_global("{defaults: {cpus: 3}}\n");
+  Outcome f = flow_root.run(add_aider());
+  ASSERT_EQ(f.exit_code, 0) << f.err;
+  EXPECT_FALSE(has(f.err, "warning")) << f.err;
+  EXPECT_EQ(slurp(flow_root.global_config()).rfind("defaults: {cpus: 3}\nagents:\n  aider:\n", 0),
+            0u)
+      << slurp(flow_root.global_config());
 }
 
 TEST(AgentsAdd, WritesThroughASymlinkedConfigKeepingTheLink) {
@@ -410,6 +419,56 @@ TEST(AgentsDoctor, SaysWhatIsWrongWithEachAgent) {
   EXPECT_EQ(unknown.exit_code, 2);
   EXPECT_TRUE(has(unknown.err, "unknown agent 'nobody': known agents are claude-code, "))
       << unknown.err;
+}
+
+TEST(AgentsAdd, AppendsToTheCommentedConfigThatConfigInitWrites) {
+  Bbox b;
+  ASSERT_EQ(b.run({"config", "init"}).exit_code, 0);
+  std::string before = slurp(b.global_config());
+  ASSERT_EQ(b.run(add_aider()).exit_code, 0);
+  std::string after = slurp(b.global_config());
+  ASSERT_EQ(after.rfind(before, 0), 0u) << after;
+  EXPECT_EQ(after.substr(before.size()), R"(agents:
+  aider:
+    image: ghcr.io/acme/aider:1.0
+    command: [aider, --yes]
+    env_forward: [OPENAI_*]
+    egress_hosts:
+      standard:
+        - name: api.openai.com
+          ports: [443]
+)");
+}
+
+TEST(AgentsAdd, FillsAnEmptyAgentsKeyAndKeepsCrLfLineEnds) {
+  Bbox b;
+  b.set_global("agents:\n\ndefaults:\n  cpus: 2\n");
+  std::vector<std::string> tool{"agents",    "add",       "tool", "--image",
+                                "i:1",       "--command", "t",    "--egress-profile",
+                                "permissive"};
+  ASSERT_EQ(b.run(tool).exit_code, 0);
+  EXPECT_EQ(slurp(b.global_config()),
+            "agents:\n  tool:\n    image: i:1\n    command: [t]\n    egress_profile: "
+            "permissive\n\ndefaults:\n  cpus: 2\n");
+
+  Bbox crlf;
+  crlf.set_global("defaults:\r\n  cpus: 2\r\n");
+  ASSERT_EQ(crlf.run(tool).exit_code, 0);
+  EXPECT_EQ(slurp(crlf.global_config()),
+            "defaults:\r\n  cpus: 2\r\nagents:\r\n  tool:\r\n    image: i:1\r\n    command: "
+            "[t]\r\n    egress_profile: permissive\r\n");
+}
+
+TEST(AgentsAdd, RefusesToChangeAConfigThatDoesNotLoad) {
+  Bbox b;
+  const std::string broken = "agents:\n  x: 3\n";
+  b.set_global(broken);
+  Outcome r = b.run(add_aider());
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_EQ(r.err, "bbox: error: refuse to change a config that does not load: " +
+                       b.global_config().string() +
+                       ":2:6: agents.x: expected a mapping of keys to values\n");
+  EXPECT_EQ(slurp(b.global_config()), broken);
 }
 
 }  // namespace
