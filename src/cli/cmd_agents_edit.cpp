@@ -222,34 +222,45 @@ void init(Context& ctx, const std::string& name, const std::string& output, bool
 void add_add(CLI::App& app, CLI::App& agents, Context& ctx) {
   auto name = std::make_shared<std::string>();
   auto f = std::make_shared<AddFlags>();
-  auto* cmd = agents.add_subcommand(
-      "add",
-      "Declare a custom agent in the global config (validated first; the file is replaced "
-      "atomically, its other keys and comments kept; if its agents section is in a layout "
-      "that cannot be added to in place, the file is rewritten without comments and bbox "
-      "says so)");
+  auto* cmd = agents.add_subcommand("add", "Declare a custom agent in the global config");
+  cmd->footer(
+      "The agent is validated before anything is written, then spliced into the global "
+      "config, which is replaced atomically: its other keys and its comments are kept. If its "
+      "agents section is in a layout that cannot take the entry in place (a flow-style "
+      "mapping), the file is rewritten without its comments, and bbox says so.\n"
+      "Example: bbox agents add aider --image ghcr.io/acme/aider:1 --command aider "
+      "--command=--yes --env 'OPENAI_*' --allow-host api.openai.com:443");
   cmd->add_option("name", *name, "Agent name: a letter or digit, then letters, digits, - or _")
+      ->type_name("NAME")
       ->required();
-  cmd->add_option("--image", f->image, "OCI image holding the agent")->required();
-  cmd->add_option("--command", f->command, "The command; repeat for each argument")
+  cmd->add_option("--image", f->image, "OCI image holding the agent")
+      ->type_name("IMAGE")
+      ->required();
+  cmd->add_option("--command", f->command,
+                  "The command; repeat for each argument (--command=--flag for dashes)")
+      ->type_name("ARG")
       ->required()
       ->expected(1)
       ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
-  cmd->add_option("--description", f->description, "What the agent is");
-  auto repeat = [&](const char* flag, std::vector<std::string>& into, const char* help) {
+  cmd->add_option("--description", f->description, "What the agent is")->type_name("TEXT");
+  auto repeat = [&](const char* flag, std::vector<std::string>& into, const char* type,
+                    const char* help) {
     cmd->add_option(flag, into, help)
+        ->type_name(type)
         ->expected(1)
         ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
   };
-  repeat("--env", f->env_forward, "Host variable (NAME or PREFIX*) forwarded to the agent");
-  repeat("--env-required", f->env_required, "Host variable that must be set to run it");
-  repeat("--allow-host", f->allow_hosts, "HOST[:PORT] the agent may reach (its egress profile)");
-  cmd->add_option("--cpus", f->cpus, "vCPUs")->check(CLI::Range(1, 128));
-  cmd->add_option("--memory", f->memory, "Memory, e.g. 4g");
-  cmd->add_option("--tmp-size", f->tmp_size, "Size of /tmp, e.g. 2g");
-  cmd->add_option("--egress-profile", f->egress_profile, "permissive, standard (default), locked");
+  repeat("--env", f->env_forward, "PATTERN", "Host variable (NAME or PREFIX*) to forward");
+  repeat("--env-required", f->env_required, "NAME", "Host variable that must be set to run it");
+  repeat("--allow-host", f->allow_hosts, "HOST[:PORT]", "Host the agent may reach");
+  cmd->add_option("--cpus", f->cpus, "vCPUs, 1 to 128")->type_name("N")->check(CLI::Range(1, 128));
+  cmd->add_option("--memory", f->memory, "Memory, e.g. 4g")->type_name("SIZE");
+  cmd->add_option("--tmp-size", f->tmp_size, "Size of /tmp, e.g. 2g")->type_name("SIZE");
+  cmd->add_option("--egress-profile", f->egress_profile, "permissive, standard (default), locked")
+      ->type_name("PROFILE");
   cmd->add_flag("--mcp", f->mcp, "Offer the MCP proxy (BBOX_MCP_URL)");
-  cmd->add_option("--mcp-authz-profile", f->mcp_authz, "full-access, observe or safe-tools");
+  cmd->add_option("--mcp-authz-profile", f->mcp_authz, "full-access, observe or safe-tools")
+      ->type_name("PROFILE");
   cmd->add_flag("-f,--force", f->force, "Replace an agent of that name (or override a built-in)");
   cmd->callback([&app, &ctx, name, f] { add(app, ctx, *name, *f); });
 }
@@ -263,24 +274,25 @@ void add_agents_edit_commands(CLI::App& app, CLI::App& agents, Context& ctx) {
   auto output = std::make_shared<std::string>();
   auto init_force = std::make_shared<bool>(false);
   auto* ini = agents.add_subcommand("init", "Print (or write) a commented agent declaration");
-  ini->add_option("name", *init_name, "Agent name (default: my-agent)");
-  ini->add_option("-o,--output", *output, "Write it to this file instead of printing it");
+  ini->add_option("name", *init_name, "Agent name (default: my-agent)")->type_name("NAME");
+  ini->add_option("-o,--output", *output, "Write it to this file instead of printing it")
+      ->type_name("FILE");
   ini->add_flag("-f,--force", *init_force, "Overwrite the output file");
   ini->callback(
       [&ctx, init_name, output, init_force] { init(ctx, *init_name, *output, *init_force); });
 
   auto file = std::make_shared<std::string>();
   auto force = std::make_shared<bool>(false);
-  auto* imp = agents.add_subcommand(
-      "import", "Declare the agent of a declaration file in the global config (as add does)");
+  auto* imp =
+      agents.add_subcommand("import", "Declare the agent a declaration file holds (as add does)");
   imp->add_option("file", *file, "Declaration file (YAML: name plus the agent's keys)")->required();
   imp->add_flag("-f,--force", *force, "Replace an agent of that name (or override a built-in)");
   imp->callback([&app, &ctx, file, force] { import_file(app, ctx, *file, *force); });
 
-  auto* exp = agents.add_subcommand(
-      "export", "Print a declared agent as a declaration file (without default_env values)");
+  auto* exp = agents.add_subcommand("export",
+                                    "Print a custom agent as a declaration file (no default_env)");
   auto name = std::make_shared<std::string>();
-  exp->add_option("name", *name, "Agent name")->required();
+  exp->add_option("name", *name, "Agent name")->type_name("NAME")->required();
   exp->callback([&ctx, name] { export_agent(ctx, *name); });
 }
 
