@@ -37,16 +37,19 @@ std::vector<gh::SettingsItem> settings_for(const config::EffectiveConfig& cfg,
   return gh::enabled_settings(items, categories);
 }
 
-void forward_token(bool on, session::SessionRequest& req) {
+// `on`: forward the host's token; `refused`: drop it even where an env
+// pattern or --env had matched it.
+void forward_token(bool on, bool refused, session::SessionRequest& req) {
   for (const char* name : {"GITHUB_TOKEN", "GH_TOKEN"}) {
     const char* value = std::getenv(name);
-    if (!on) {
+    if (refused) {
       req.env.erase(name);
-    } else if (value != nullptr && value[0] != '\0') {
+    } else if (on && value != nullptr && value[0] != '\0') {
       req.env[name] = value;  // reaches the guest over the control channel only
     }
   }
-  req.home.git_token_helper = on && (req.env.count("GITHUB_TOKEN") || req.env.count("GH_TOKEN"));
+  bool have = req.env.count("GITHUB_TOKEN") > 0 || req.env.count("GH_TOKEN") > 0;
+  req.home.git_token_helper = on && !refused && have;
 }
 
 }  // namespace
@@ -66,8 +69,8 @@ void apply_guest_home(const config::EffectiveConfig& cfg, const RunTarget& t, co
 
   h.git_files = true;
   h.git_identity = gh::host_git_identity();
-  bool token = agent ? cfg.git_forward_token.value : f.git_token;
-  forward_token(token && !f.no_git_token, req);
+  bool refused = f.no_git_token || (agent && !cfg.git_forward_token.value);
+  forward_token(agent || f.git_token, refused, req);
   bool ssh = agent ? cfg.git_forward_ssh_agent.value : f.git_ssh_agent;
   if (ssh && !f.no_git_ssh_agent) {
     if (auto sock = gh::host_ssh_agent()) h.ssh_agent_socket = *sock;

@@ -7,6 +7,9 @@
 
 #include <fmt/format.h>
 
+#include <set>
+#include <utility>
+
 #include "bbox/common/message.h"
 #include "bbox/guesthome/credentials.h"
 #include "guesthome/host_tree.h"
@@ -41,6 +44,10 @@ class TreeWriter {
   }
 
   Status entry(int staging_fd, const std::string& name, const vm::GuestFile& e) {
+    if (!seen_.insert(e.path).second) {
+      skip(e.path, "sent twice");
+      return ok_status();
+    }
     std::vector<std::string> parts;
     if (!e.path.empty() && !detail::plain_components(e.path, &parts)) {
       skip(e.path, "the path leaves the folder");
@@ -78,6 +85,7 @@ class TreeWriter {
   }
 
   std::string shown_;
+  std::set<std::string> seen_;
   const CredentialLimits& limits_;
   SaveSummary& summary_;
 };
@@ -95,7 +103,8 @@ class Staging {
     return s;
   }
   Staging() = default;
-  Staging(Staging&&) = default;
+  Staging(Staging&& o) noexcept : path_(std::exchange(o.path_, {})), fd_(std::move(o.fd_)) {}
+  Staging& operator=(Staging&&) = delete;
   ~Staging() {
     std::error_code ec;
     if (!path_.empty()) fs::remove_all(path_, ec);  // remove_all does not follow symlinks

@@ -55,6 +55,9 @@ std::string fmt_size_error(uint64_t size, uint64_t max) {
   return fmt::format("{} is more than the limit of {}", human_size(size), human_size(max));
 }
 
+// Folders deeper than this are not entered, whatever the caller's limit.
+constexpr int kMaxWalkDepth = 64;
+
 // A folder with more entries than this is read only this far.
 constexpr size_t kMaxNamesPerFolder = 100000;
 
@@ -82,6 +85,7 @@ Result<std::vector<std::string>> folder_names(int dir_fd) {
 
 Status walk_at(int dir_fd, const std::string& prefix, int depth,
                const std::function<Visit(const WalkEntry&)>& visit, bool* stopped) {
+  if (depth > kMaxWalkDepth) return ok_status();  // one open fd per level: bounded
   auto names = folder_names(dir_fd);
   if (!names) return names.error().wrap(prefix.empty() ? "." : prefix);
   for (const std::string& name : *names) {

@@ -102,6 +102,13 @@ TEST_F(Credentials, AtMostOneHundredFilesAreSavedAndWarningsAreBounded) {
   EXPECT_NE(messages.find("not saving 45 more credential entries"), std::string::npos);
 }
 
+TEST_F(Credentials, PathTheGuestSentTwiceIsSavedOnce) {
+  auto r = save({dir(""), file("t", "first"), file("t", "second"), dir("t")});
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_EQ(read(saved("t")), "first");
+  EXPECT_EQ(r->skipped, 2u);
+}
+
 TEST_F(Credentials, FilesMoreThanThreeLevelsDeepAreSkipped) {
   auto r = save({dir(""), file("a/b/kept", "1"), file("a/b/c/dropped", "2")});
   ASSERT_TRUE(r.ok()) << r.error().message;

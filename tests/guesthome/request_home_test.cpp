@@ -47,7 +47,8 @@ TEST_F(GuestHomeRequest, BuiltinAgentGetsItsSettingsItsLoginAndGit) {
   EXPECT_EQ(req.home.settings.size(), guesthome::builtin_settings("claude-code").size());
   EXPECT_FALSE(req.home.host_home.empty());
   EXPECT_TRUE(req.home.save_credentials);
-  EXPECT_EQ(req.home.credential_paths, std::vector<std::string>{".claude/"});
+  EXPECT_EQ(req.home.credential_paths, cfg.find_agent("claude-code")->credential_paths);
+  EXPECT_EQ(req.home.credential_paths.front(), ".claude/");
   EXPECT_TRUE(req.home.git_files);
   EXPECT_FALSE(req.home.git_token_helper);  // no token on the host
 }
@@ -105,6 +106,24 @@ TEST_F(GuestHomeRequest, RunImageImportsAndSavesNothingAndTakesTheTokenOnlyWhenA
   req = plan(RunKind::kRunImage, "run-image");
   EXPECT_EQ(req.env["GITHUB_TOKEN"], "ghp_x");
   EXPECT_TRUE(req.home.git_token_helper);
+}
+
+TEST_F(GuestHomeRequest, RunImageKeepsATokenForwardedWithEnvButWritesNoHelper) {
+  RunTarget t{RunKind::kRunImage, {}};
+  t.agent.name = "run-image";
+  session::SessionRequest req;
+  req.env["GITHUB_TOKEN"] = "ghp_x";  // --env GITHUB_TOKEN
+  apply_guest_home(cfg, t, flags, req);
+  EXPECT_EQ(req.env["GITHUB_TOKEN"], "ghp_x");
+  EXPECT_FALSE(req.home.git_token_helper);
+}
+
+TEST_F(GuestHomeRequest, TokenForwardingOffInConfigDropsTheTokenForAgents) {
+  ::setenv("GITHUB_TOKEN", "ghp_x", 1);
+  cfg.git_forward_token.value = false;
+  auto req = plan(RunKind::kAgent);
+  EXPECT_EQ(req.env.count("GITHUB_TOKEN"), 0u);
+  EXPECT_FALSE(req.home.git_token_helper);
 }
 
 TEST_F(GuestHomeRequest, SshAgentIsForwardedUnlessTurnedOff) {
