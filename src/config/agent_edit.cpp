@@ -176,6 +176,17 @@ std::string reemit(const Node& root, const std::string& name, const Node& body) 
   return dump(copy) + "\n";
 }
 
+// True when the spliced text loads as the old tree plus the one entry.
+bool splice_holds(const std::optional<std::string>& spliced, const Node& root,
+                  const std::string& name, const Node& body) {
+  if (!spliced) return false;
+  try {
+    return only_agent_changed(root, YAML::Load(*spliced), name, body);
+  } catch (const YAML::Exception&) {
+    return false;  // e.g. "agents: ~" with the entry put under it
+  }
+}
+
 }  // namespace
 
 Result<AgentEdit> put_agent(const std::string& config_text, const std::string& file,
@@ -197,7 +208,7 @@ Result<AgentEdit> put_agent(const std::string& config_text, const std::string& f
     std::optional<std::string> spliced =
         blank ? std::optional<std::string>("agents:\n" + indented(entry_text(name, body), 2))
               : splice(config_text, root, name, body);
-    if (spliced && only_agent_changed(root, YAML::Load(*spliced), name, body)) {
+    if (splice_holds(spliced, root, name, body)) {
       edit.text = *spliced;
     } else {
       edit.text = reemit(root, name, body);

@@ -451,6 +451,15 @@ TEST(AgentsAdd, FillsAnEmptyAgentsKeyAndKeepsCrLfLineEnds) {
             "agents:\n  tool:\n    image: i:1\n    command: [t]\n    egress_profile: "
             "permissive\n\ndefaults:\n  cpus: 2\n");
 
+  Bbox tilde;
+  tilde.set_global("# mine\nagents: ~\n");
+  Outcome t = tilde.run(tool);
+  ASSERT_EQ(t.exit_code, 0) << t.err;
+  EXPECT_EQ(slurp(tilde.global_config()),
+            "agents:\n  tool:\n    image: i:1\n    command: [t]\n    egress_profile: "
+            "permissive\n");
+  EXPECT_TRUE(has(t.err, "without its comments")) << t.err;
+
   Bbox crlf;
   crlf.set_global("defaults:\r\n  cpus: 2\r\n");
   ASSERT_EQ(crlf.run(tool).exit_code, 0);
