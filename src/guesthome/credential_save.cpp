@@ -20,14 +20,50 @@ namespace {
 
 namespace fs = std::filesystem;
 
-constexpr size_t kNamedSkips = 5;  // skips named per save; the rest are counted
+constexpr size_t kNamedSkips = 5;  // unsafe entries named per save; the rest are counted
+constexpr size_t kNamedOverLimit = 3;
+
+// What a save left out. The guest decides what it sends, so the lines it can
+// cause are bounded: unsafe entries (symlinks, escaping paths, special files)
+// are named up to kNamedSkips; entries over the caps, common in an agent's
+// state folder (transcripts, caches), make one line naming the first few.
+class SkipLog {
+ public:
+  void unsafe(const std::string& shown, const std::string& why) {
+    if (++unsafe_ <= kNamedSkips)
+      ui::warning("not saving credential {}: {}", ui::quoted(shown), why);
+  }
+  void over_limit(const std::string& shown) {
+    if (++over_ <= kNamedOverLimit) names_ += (names_.empty() ? "" : ", ") + ui::quoted(shown);
+  }
+  size_t count() const { return unsafe_ + over_; }
+
+  void report(const std::string& agent, const CredentialLimits& l) const {
+    if (unsafe_ > kNamedSkips) {
+      ui::warning("not saving {} more credential entries of {}", unsafe_ - kNamedSkips,
+                  ui::quoted(agent));
+    }
+    if (over_ == 0) return;
+    ui::warning(
+        "not saving {} {} of the login state of {} over the limits ({} a file, {} files, "
+        "{} in all, {} levels): {}{}",
+        over_, over_ == 1 ? "file" : "files", ui::quoted(agent),
+        detail::human_size(l.max_file_bytes), l.max_files, detail::human_size(l.max_total_bytes),
+        l.max_depth, names_, over_ > kNamedOverLimit ? ", ..." : "");
+  }
+
+ private:
+  size_t unsafe_ = 0, over_ = 0;
+  std::string names_;
+};
 
 // Writes the entries of one fetched tree beneath a staging folder, as
 // `name` (a file or a folder), skipping what must not be kept.
 class TreeWriter {
  public:
-  TreeWriter(const std::string& shown, const CredentialLimits& limits, SaveSummary& summary)
-      : shown_(shown), limits_(limits), summary_(summary) {}
+  TreeWriter(const std::string& shown, const CredentialLimits& limits, SaveSummary& summary,
+             SkipLog& log)
+      : shown_(shown), limits_(limits), summary_(summary), log_(log) {}
 
   Status write(int staging_fd, const std::string& name, const vm::FetchedTree& tree) {
     for (const vm::GuestFile& e : tree.entries) {
@@ -37,50 +73,53 @@ class TreeWriter {
   }
 
  private:
-  void skip(const std::string& path, const std::string& why) {
-    if (++summary_.skipped <= kNamedSkips) {
-      ui::warning("not saving credential {}: {}", ui::quoted(shown_ + "/" + path), why);
-    }
+  std::string shown(const std::string& path) const { return shown_ + "/" + path; }
+
+  // A file may sit max_depth components down; a folder holding one, one less.
+  bool too_deep(size_t components, bool folder) const {
+    size_t max = static_cast<size_t>(limits_.max_depth);
+    return folder ? components >= max : components > max;
   }
 
   Status entry(int staging_fd, const std::string& name, const vm::GuestFile& e) {
-    if (!seen_.insert(e.path).second) {
-      skip(e.path, "sent twice");
-      return ok_status();
-    }
     std::vector<std::string> parts;
-    if (!e.path.empty() && !detail::plain_components(e.path, &parts)) {
-      skip(e.path, "the path leaves the folder");
-      return ok_status();
-    }
-    if (static_cast<int>(parts.size()) > limits_.max_depth) {
-      skip(e.path, fmt::format("more than {} levels deep", limits_.max_depth));
-      return ok_status();
-    }
-    parts.insert(parts.begin(), name);
-    if (S_ISLNK(e.mode)) {
-      skip(e.path, "a symlink");
+    if (!seen_.insert(e.path).second) {
+      log_.unsafe(shown(e.path), "sent twice");
+    } else if (!e.path.empty() && !detail::plain_components(e.path, &parts)) {
+      log_.unsafe(shown(e.path), "the path leaves the folder");
+    } else if (S_ISLNK(e.mode)) {
+      log_.unsafe(shown(e.path), "a symlink");
+    } else if (!S_ISREG(e.mode) && !S_ISDIR(e.mode)) {
+      log_.unsafe(shown(e.path), "not a regular file");
+    } else if (too_deep(parts.size(), S_ISDIR(e.mode))) {
+      if (S_ISREG(e.mode)) log_.over_limit(shown(e.path));
     } else if (S_ISDIR(e.mode)) {
+      parts.insert(parts.begin(), name);
       auto dir = detail::make_dirs_beneath(staging_fd, parts);
       if (!dir) return dir.error();
-    } else if (!S_ISREG(e.mode)) {
-      skip(e.path, "not a regular file");
-    } else if (e.data.size() > limits_.max_file_bytes) {
-      skip(e.path, fmt::format("{} bytes, more than the limit of {}", e.data.size(),
-                               detail::human_size(limits_.max_file_bytes)));
-    } else if (summary_.files >= limits_.max_files ||
+    } else if (e.data.size() > limits_.max_file_bytes || summary_.files >= limits_.max_files ||
                summary_.bytes + e.data.size() > limits_.max_total_bytes) {
-      skip(e.path, fmt::format("over the limit of {} files, {} in all", limits_.max_files,
-                               detail::human_size(limits_.max_total_bytes)));
+      log_.over_limit(shown(e.path));
     } else {
-      std::string file = parts.back();
-      parts.pop_back();
-      auto dir = detail::make_dirs_beneath(staging_fd, parts);
-      if (!dir) return dir.error();
-      if (auto st = detail::write_new_file(dir->get(), file, e.data); !st) return st;
-      summary_.files += 1;
-      summary_.bytes += e.data.size();
+      return write_file(staging_fd, name, parts, e.data);
     }
+    return ok_status();
+  }
+
+  Status write_file(int staging_fd, const std::string& name, std::vector<std::string> parts,
+                    const std::string& data) {
+    // The tree's root itself ("") is the file `name`; others go beneath it.
+    std::string file = name;
+    if (!parts.empty()) {
+      file = parts.back();
+      parts.pop_back();
+      parts.insert(parts.begin(), name);
+    }
+    auto dir = detail::make_dirs_beneath(staging_fd, parts);
+    if (!dir) return dir.error();
+    if (auto st = detail::write_new_file(dir->get(), file, data); !st) return st;
+    summary_.files += 1;
+    summary_.bytes += data.size();
     return ok_status();
   }
 
@@ -88,6 +127,7 @@ class TreeWriter {
   std::set<std::string> seen_;
   const CredentialLimits& limits_;
   SaveSummary& summary_;
+  SkipLog& log_;
 };
 
 // A staging folder beneath the agent's folder, removed with what it holds.
@@ -122,8 +162,8 @@ bool missing_in_guest(const vm::FetchedTree& tree) {
 
 // Saves one credential path (relative to the home, no trailing slash).
 Status save_path(const fs::path& agent_dir, int agent_fd, const std::string& rel,
-                 const vm::FetchedTree& tree, const CredentialLimits& limits,
-                 SaveSummary& summary) {
+                 const vm::FetchedTree& tree, const CredentialLimits& limits, SaveSummary& summary,
+                 SkipLog& log) {
   if (!tree.entries.empty() && tree.entries.front().path.empty() &&
       S_ISLNK(tree.entries.front().mode)) {
     ui::warning("not saving credentials {}: the guest made it a symlink", ui::quoted(rel));
@@ -131,7 +171,7 @@ Status save_path(const fs::path& agent_dir, int agent_fd, const std::string& rel
   }
   auto staging = Staging::make(agent_dir);
   if (!staging) return staging.error();
-  TreeWriter writer("~/" + rel, limits, summary);
+  TreeWriter writer("~/" + rel, limits, summary, log);
   if (auto st = writer.write(staging->fd(), "new", tree); !st) return st;
   std::vector<std::string> parts;
   detail::plain_components(rel, &parts);
@@ -168,6 +208,7 @@ Result<SaveSummary> save_credentials(const fs::path& store_root, const std::stri
   auto lock = lock_agent(agent_fd->get());
   if (!lock) return lock.error().wrap("save credentials");
   SaveSummary summary;
+  SkipLog log;
   for (size_t i = 0; i < credential_paths.size() && i < fetched.size(); ++i) {
     std::string rel = credential_paths[i];
     while (!rel.empty() && rel.back() == '/') rel.pop_back();
@@ -178,13 +219,11 @@ Result<SaveSummary> save_credentials(const fs::path& store_root, const std::stri
                   ui::quoted(rel), ui::printable(tree.error));
       continue;
     }
-    Status st = save_path(store_root / agent, agent_fd->get(), rel, tree, limits, summary);
+    Status st = save_path(store_root / agent, agent_fd->get(), rel, tree, limits, summary, log);
     if (!st) return st.error().wrap("save credentials " + ui::quoted(rel));
   }
-  if (summary.skipped > kNamedSkips) {
-    ui::warning("not saving {} more credential entries of {}", summary.skipped - kNamedSkips,
-                ui::quoted(agent));
-  }
+  summary.skipped = log.count();
+  log.report(agent, limits);
   return summary;
 }
 
