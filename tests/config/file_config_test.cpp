@@ -6,12 +6,12 @@
 #include <gtest/gtest.h>
 
 #include "bbox/config/config.h"
-#include "config/config_test_util.h"
+#include "bbox_test/temp_dir.h"
 
 namespace bbox::config {
 namespace {
 
-using testing::TempDir;
+using test_support::TempDir;
 
 std::string error_of(const std::string& text) {
   Result<FileConfig> r = parse_config_text(text, "cfg.yaml");

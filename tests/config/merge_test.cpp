@@ -4,12 +4,12 @@
 
 #include "bbox/common/message.h"
 #include "bbox/config/config.h"
-#include "config/config_test_util.h"
+#include "bbox_test/temp_dir.h"
 
 namespace bbox::config {
 namespace {
 
-using testing::TempDir;
+using test_support::TempDir;
 
 FileConfig parse(const std::string& text, const std::string& file) {
   Result<FileConfig> r = parse_config_text(text, file);

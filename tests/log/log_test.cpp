@@ -4,40 +4,28 @@
 #include <sys/stat.h>
 
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 
 #include <gtest/gtest.h>
 #include <spdlog/spdlog.h>
 
+#include "bbox_test/files.h"
+#include "bbox_test/temp_dir.h"
+
 namespace bbox::log {
 namespace {
 
-std::string slurp(const std::filesystem::path& p) {
-  std::ifstream in(p);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-struct TempDir {
-  TempDir() {
-    std::string t = (std::filesystem::temp_directory_path() / "bbox-log-XXXXXX").string();
-    path = ::mkdtemp(t.data());
-  }
-  ~TempDir() { std::filesystem::remove_all(path); }
-  std::filesystem::path path;
-};
+using test_support::read_file;
+using test_support::TempDir;
 
 TEST(SessionLog, FileGetsDebugLinesAndIsPrivate) {
   TempDir d;
   init(Options{});
-  auto file = d.path / "session.log";
+  auto file = d.path() / "session.log";
   ASSERT_TRUE(attach_session_file(file).ok());
   spdlog::debug("booting vm {}", 7);
   detach_session_file();
   spdlog::debug("after detach");
-  std::string text = slurp(file);
+  std::string text = read_file(file);
   EXPECT_NE(text.find("debug ["), std::string::npos) << text;
   EXPECT_NE(text.find("booting vm 7"), std::string::npos);
   EXPECT_EQ(text.find("after detach"), std::string::npos);
@@ -48,10 +36,10 @@ TEST(SessionLog, FileGetsDebugLinesAndIsPrivate) {
 
 TEST(SessionLog, RefusesASymlinkedLogPath) {
   TempDir d;
-  std::filesystem::create_symlink(d.path / "target", d.path / "session.log");
-  Status s = attach_session_file(d.path / "session.log");
+  std::filesystem::create_symlink(d.path() / "target", d.path() / "session.log");
+  Status s = attach_session_file(d.path() / "session.log");
   ASSERT_FALSE(s.ok());
-  EXPECT_FALSE(std::filesystem::exists(d.path / "target"));
+  EXPECT_FALSE(std::filesystem::exists(d.path() / "target"));
 }
 
 TEST(StderrLog, ShowsOnlyWarningsUnlessVerbose) {
