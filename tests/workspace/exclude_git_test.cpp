@@ -2,6 +2,8 @@
 // `git check-ignore --no-index` run on the same tree.
 #include <gtest/gtest.h>
 
+#include <cstdlib>
+#include <fstream>
 #include <random>
 #include <set>
 #include <sstream>

@@ -42,6 +42,11 @@ pid_t start_process(const std::vector<std::string>& argv, const ProcessOptions& 
 // Waits for `pid`; returns its exit code as in ProcessResult.
 int wait_process(pid_t pid);
 
+// Runs `command` with /bin/sh -c and returns its stdout; its stderr goes to
+// the test's stderr. `status`, when given, gets the exit status (-1 when the
+// shell was killed by a signal).
+std::string shell_output(const std::string& command, int* status = nullptr);
+
 // `word` in single quotes, safe to paste into a /bin/sh command line.
 std::string shell_quote(std::string_view word);
 // Every word quoted, joined by spaces.
