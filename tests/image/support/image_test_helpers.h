@@ -4,45 +4,26 @@
 #pragma once
 
 #include <sys/stat.h>
-#include <unistd.h>
 
-#include <cstdlib>
 #include <filesystem>
-#include <fstream>
 #include <string>
-#include <vector>
 
+#include "bbox_test/files.h"
+#include "bbox_test/scoped_env.h"
+#include "bbox_test/temp_dir.h"
 #include "image/process.h"  // run_program
 
 namespace bbox::image::testing {
 
 namespace fs = std::filesystem;
 
-class TempDir {
- public:
-  TempDir() {
-    std::string t = (fs::temp_directory_path() / "bbox-image-test-XXXXXX").string();
-    path_ = ::mkdtemp(t.data());
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  const fs::path& path() const { return path_; }
+using test_support::read_file;
+using test_support::ScopedEnv;
+using test_support::TempDir;
 
- private:
-  fs::path path_;
-};
-
+// Files the image tests write are 0644 unless the test says otherwise.
 inline void write_file(const fs::path& p, const std::string& text, mode_t mode = 0644) {
-  fs::create_directories(p.parent_path());
-  std::ofstream(p, std::ios::binary) << text;
-  ::chmod(p.c_str(), mode);
-}
-
-inline std::string read_file(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(in), {});
+  test_support::write_file(p, text, mode);
 }
 
 // Runs debugfs -R REQUEST on an image and returns its output.
@@ -75,24 +56,11 @@ inline InodeInfo stat_in_image(const fs::path& image, const std::string& path) {
 // Points paths::data_dir() at a private directory for the test's lifetime.
 class PrivateStore {
  public:
-  PrivateStore() {
-    const char* old = std::getenv("XDG_DATA_HOME");
-    if (old != nullptr) old_ = old;
-    had_old_ = old != nullptr;
-    ::setenv("XDG_DATA_HOME", dir_.path().c_str(), 1);
-  }
-  ~PrivateStore() {
-    if (had_old_)
-      ::setenv("XDG_DATA_HOME", old_.c_str(), 1);
-    else
-      ::unsetenv("XDG_DATA_HOME");
-  }
   fs::path images() const { return dir_.path() / "broodbox" / "images"; }
 
  private:
   TempDir dir_;
-  std::string old_;
-  bool had_old_ = false;
+  ScopedEnv data_home_{"XDG_DATA_HOME", dir_.path().string()};
 };
 
 }  // namespace bbox::image::testing
