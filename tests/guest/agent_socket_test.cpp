@@ -12,6 +12,7 @@
 #include <filesystem>
 
 #include "bbox/vm/vm.h"
+#include "bbox_test/temp_dir.h"
 #include "log.h"
 
 namespace bbox::guest {
@@ -23,9 +24,7 @@ using proto::Type;
 class Agent : public ::testing::Test {
  protected:
   void SetUp() override {
-    char tmpl[] = "/tmp/bbox-agent-XXXXXX";
-    ASSERT_NE(::mkdtemp(tmpl), nullptr);
-    dir_ = tmpl;
+    dir_ = tmp_.path();
     path_ = (dir_ / "bbox/ssh-agent.sock").string();
     int sv[2];
     ASSERT_EQ(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
@@ -37,7 +36,6 @@ class Agent : public ::testing::Test {
   }
   void TearDown() override {
     set_control_fd(-1);
-    fs::remove_all(dir_);
   }
 
   void pump() {
@@ -70,6 +68,7 @@ class Agent : public ::testing::Test {
     return fd;
   }
 
+  test_support::TempDir tmp_{"bbox-agent", "/tmp"};
   fs::path dir_;
   std::string path_;
   UniqueFd control_, host_;

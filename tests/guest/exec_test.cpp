@@ -11,6 +11,8 @@
 #include <filesystem>
 #include <fstream>
 
+#include "bbox_test/temp_dir.h"
+
 namespace bbox::guest {
 namespace {
 
@@ -19,11 +21,8 @@ namespace fs = std::filesystem;
 class Spawn : public ::testing::Test {
  protected:
   void SetUp() override {
-    char tmpl[] = "/tmp/bbox-spawn-XXXXXX";
-    ASSERT_NE(::mkdtemp(tmpl), nullptr);
-    dir_ = tmpl;
+    dir_ = tmp_.path();
   }
-  void TearDown() override { fs::remove_all(dir_); }
 
   proto::ExecRequest request(std::vector<std::string> argv) {
     proto::ExecRequest r;
@@ -59,6 +58,7 @@ class Spawn : public ::testing::Test {
     ::chmod((dir_ / name).c_str(), mode);
   }
 
+  test_support::TempDir tmp_{"bbox-spawn", "/tmp"};
   fs::path dir_;
 };
 

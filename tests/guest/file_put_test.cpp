@@ -11,22 +11,20 @@
 #include <fstream>
 #include <iterator>
 
+#include "bbox_test/files.h"
+#include "bbox_test/temp_dir.h"
+
 namespace bbox::guest {
 namespace {
 
 namespace fs = std::filesystem;
 
-std::string slurp(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-}
+using test_support::read_file;
 
 class Put : public ::testing::Test {
  protected:
   void SetUp() override {
-    char tmpl[] = "/tmp/bbox-put-XXXXXX";
-    ASSERT_NE(::mkdtemp(tmpl), nullptr);
-    root_ = tmpl;
+    root_ = tmp_.path();
     fs::create_directories(home());
     fs::create_directories(root_ / "outside");
     root_fd_ = UniqueFd(::open(root_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
@@ -35,7 +33,6 @@ class Put : public ::testing::Test {
     owner_ = ::geteuid() == 0 ? 1000 : ::geteuid();
     group_ = ::geteuid() == 0 ? 1000 : ::getegid();
   }
-  void TearDown() override { fs::remove_all(root_); }
 
   fs::path home() const { return root_ / "home/sandbox"; }
 
@@ -55,6 +52,7 @@ class Put : public ::testing::Test {
     return st;
   }
 
+  test_support::TempDir tmp_{"bbox-put", "/tmp"};
   fs::path root_;
   UniqueFd root_fd_;
   uid_t owner_ = 0;
@@ -65,7 +63,7 @@ TEST_F(Put, WritesTheFileWithItsModeAndOwnerAndMakesPrivateParents) {
   EXPECT_EQ(put({{"/home/sandbox/.config/app/settings.json", 0100640, "{\"a\":1}"}}),
             std::vector<std::string>{});
   fs::path file = home() / ".config/app/settings.json";
-  EXPECT_EQ(slurp(file), "{\"a\":1}");
+  EXPECT_EQ(read_file(file), "{\"a\":1}");
   struct stat st = lstat_of(file);
   EXPECT_EQ(st.st_mode, 0100640u);
   EXPECT_EQ(st.st_uid, owner_);
@@ -85,17 +83,17 @@ TEST_F(Put, JoinsConsecutiveChunksOfOneFileAndStartsAfreshForTheNext) {
                  {"/home/sandbox/big", 0100600, "three"},
                  {"/home/sandbox/empty", 0100644, ""}}),
             std::vector<std::string>{});
-  EXPECT_EQ(slurp(home() / "big"), "one-two-three");
+  EXPECT_EQ(read_file(home() / "big"), "one-two-three");
   EXPECT_EQ(lstat_of(home() / "big").st_mode, 0100600u);  // the first chunk's mode
-  EXPECT_EQ(slurp(home() / "empty"), "");
+  EXPECT_EQ(read_file(home() / "empty"), "");
 }
 
 TEST_F(Put, ReplacesAnExistingFileWithoutWritingThroughItsHardLink) {
   std::ofstream(root_ / "outside/shadow") << "secret";
   fs::create_hard_link(root_ / "outside/shadow", home() / ".gitconfig");
   EXPECT_EQ(put({{"/home/sandbox/.gitconfig", 0100644, "[user]\n"}}), std::vector<std::string>{});
-  EXPECT_EQ(slurp(home() / ".gitconfig"), "[user]\n");
-  EXPECT_EQ(slurp(root_ / "outside/shadow"), "secret");
+  EXPECT_EQ(read_file(home() / ".gitconfig"), "[user]\n");
+  EXPECT_EQ(read_file(root_ / "outside/shadow"), "secret");
 }
 
 TEST_F(Put, MakesDirectoriesAndSetsTheModeOfExistingOnes) {
@@ -137,7 +135,7 @@ TEST_F(Put, RefusesToWriteThroughASymlinkedParent) {
   EXPECT_EQ(put({{"/home/sandbox/link/f", 0100644, "x"}, {"/home/sandbox/ok", 0100644, "y"}}),
             std::vector<std::string>{"/home/sandbox/link/f: 'link' is a symlink"});
   EXPECT_TRUE(fs::is_empty(root_ / "outside"));
-  EXPECT_EQ(slurp(home() / "ok"), "y");  // the batch goes on
+  EXPECT_EQ(read_file(home() / "ok"), "y");  // the batch goes on
 }
 
 TEST_F(Put, RefusesASymlinkedSandboxHome) {
@@ -156,7 +154,7 @@ TEST_F(Put, RefusesToReplaceASymlinkOrADirectoryWithAFile) {
             (std::vector<std::string>{
                 "/home/sandbox/.netrc: it is a symlink in the guest",
                 "/home/sandbox/dir: it exists in the guest and is not a regular file"}));
-  EXPECT_EQ(slurp(root_ / "outside/target"), "keep");
+  EXPECT_EQ(read_file(root_ / "outside/target"), "keep");
   EXPECT_TRUE(fs::is_symlink(home() / ".netrc"));
 }
 

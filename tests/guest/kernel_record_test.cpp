@@ -10,6 +10,8 @@
 #include <sstream>
 
 #include "bbox/vm/kernel.h"
+#include "bbox_test/scoped_env.h"
+#include "bbox_test/temp_dir.h"
 
 namespace bbox::vm {
 namespace {
@@ -23,13 +25,9 @@ constexpr const char* kRelease = "6.1.0-99-cloud-amd64";
 class KernelRecord : public ::testing::Test {
  protected:
   void SetUp() override {
-    char tmpl[] = "/tmp/bbox-kernel-record-XXXXXX";
-    ASSERT_NE(::mkdtemp(tmpl), nullptr);
-    dir_ = tmpl;
-    save("XDG_CACHE_HOME", &old_cache_);
-    save("PATH", &old_path_);
-    ::setenv("XDG_CACHE_HOME", (dir_ / "cache").c_str(), 1);
-    ::setenv("PATH", (dir_ / "bin").c_str(), 1);
+    dir_ = tmp_.path();
+    cache_env_.emplace("XDG_CACHE_HOME", (dir_ / "cache").string());
+    path_env_.emplace("PATH", (dir_ / "bin").string());
     kernels_ = dir_ / "cache/broodbox/kernel";
     fs::create_directories(kernels_ / kRelease / "modules");
     std::ofstream(kernels_ / kRelease / "vmlinuz") << "x";
@@ -40,21 +38,6 @@ class KernelRecord : public ::testing::Test {
     std::ofstream(apt) << "#!/bin/sh\necho run >> '" << called_.string()
                        << "'\necho '  Depends: linux-image-" << kRelease << "'\n";
     fs::permissions(apt, fs::perms::owner_all);
-  }
-  void TearDown() override {
-    restore("XDG_CACHE_HOME", old_cache_);
-    restore("PATH", old_path_);
-    fs::remove_all(dir_);
-  }
-  static void save(const char* name, std::optional<std::string>* out) {
-    const char* v = std::getenv(name);
-    if (v != nullptr) *out = v;
-  }
-  static void restore(const char* name, const std::optional<std::string>& v) {
-    if (v)
-      ::setenv(name, v->c_str(), 1);
-    else
-      ::unsetenv(name);
   }
   void write_record(const std::string& release, long long age_seconds) {
     std::ofstream(kernels_ / "current")
@@ -76,8 +59,9 @@ class KernelRecord : public ::testing::Test {
     return {release, static_cast<long long>(std::time(nullptr)) - written};
   }
 
+  test_support::TempDir tmp_{"bbox-kernel-record", "/tmp"};
   fs::path dir_, kernels_, called_;
-  std::optional<std::string> old_cache_, old_path_;
+  std::optional<test_support::ScopedEnv> cache_env_, path_env_;
 };
 
 TEST_F(KernelRecord, FreshRecordUsesTheCachedKernelWithoutRunningApt) {
