@@ -61,9 +61,14 @@ class SkipLog {
 // `name` (a file or a folder), skipping what must not be kept.
 class TreeWriter {
  public:
-  TreeWriter(const std::string& shown, const CredentialLimits& limits, SaveSummary& summary,
-             SkipLog& log)
-      : shown_(shown), limits_(limits), summary_(summary), log_(log) {}
+  TreeWriter(const std::string& rel, const CredentialLimits& limits, SaveSummary& summary,
+             SkipLog& log, const std::map<std::string, std::string>& leave_out)
+      : shown_("~/" + rel),
+        guest_root_(guest_path(rel)),
+        limits_(limits),
+        summary_(summary),
+        log_(log),
+        leave_out_(leave_out) {}
 
   Status write(int staging_fd, const std::string& name, const vm::FetchedTree& tree) {
     for (const vm::GuestFile& e : tree.entries) {
@@ -74,6 +79,11 @@ class TreeWriter {
 
  private:
   std::string shown(const std::string& path) const { return shown_ + "/" + path; }
+
+  bool imported_unchanged(const vm::GuestFile& e) const {
+    auto it = leave_out_.find(e.path.empty() ? guest_root_ : guest_root_ + "/" + e.path);
+    return it != leave_out_.end() && it->second == e.data;
+  }
 
   // A file may sit max_depth components down; a folder holding one, one less.
   bool too_deep(size_t components, bool folder) const {
@@ -100,7 +110,7 @@ class TreeWriter {
     } else if (e.data.size() > limits_.max_file_bytes || summary_.files >= limits_.max_files ||
                summary_.bytes + e.data.size() > limits_.max_total_bytes) {
       log_.over_limit(shown(e.path));
-    } else {
+    } else if (!imported_unchanged(e)) {
       return write_file(staging_fd, name, parts, e.data);
     }
     return ok_status();
@@ -123,11 +133,12 @@ class TreeWriter {
     return ok_status();
   }
 
-  std::string shown_;
+  std::string shown_, guest_root_;
   std::set<std::string> seen_;
   const CredentialLimits& limits_;
   SaveSummary& summary_;
   SkipLog& log_;
+  const std::map<std::string, std::string>& leave_out_;
 };
 
 // A staging folder beneath the agent's folder, removed with what it holds.
@@ -163,7 +174,7 @@ bool missing_in_guest(const vm::FetchedTree& tree) {
 // Saves one credential path (relative to the home, no trailing slash).
 Status save_path(const fs::path& agent_dir, int agent_fd, const std::string& rel,
                  const vm::FetchedTree& tree, const CredentialLimits& limits, SaveSummary& summary,
-                 SkipLog& log) {
+                 SkipLog& log, const std::map<std::string, std::string>& leave_out) {
   if (!tree.entries.empty() && tree.entries.front().path.empty() &&
       S_ISLNK(tree.entries.front().mode)) {
     ui::warning("not saving credentials {}: the guest made it a symlink", ui::quoted(rel));
@@ -171,7 +182,7 @@ Status save_path(const fs::path& agent_dir, int agent_fd, const std::string& rel
   }
   auto staging = Staging::make(agent_dir);
   if (!staging) return staging.error();
-  TreeWriter writer("~/" + rel, limits, summary, log);
+  TreeWriter writer(rel, limits, summary, log, leave_out);
   if (auto st = writer.write(staging->fd(), "new", tree); !st) return st;
   std::vector<std::string> parts;
   detail::plain_components(rel, &parts);
@@ -196,7 +207,8 @@ Result<UniqueFd> lock_agent(int agent_fd) {
 Result<SaveSummary> save_credentials(const fs::path& store_root, const std::string& agent,
                                      const std::vector<std::string>& credential_paths,
                                      const std::vector<vm::FetchedTree>& fetched,
-                                     const CredentialLimits& limits) {
+                                     const CredentialLimits& limits,
+                                     const std::map<std::string, std::string>& leave_out) {
   std::vector<std::string> parts;
   if (!detail::plain_components(agent, &parts) || parts.size() != 1 || agent.front() == '.') {
     return Error{fmt::format("save credentials: invalid agent name {}", ui::quoted(agent))};
@@ -219,7 +231,8 @@ Result<SaveSummary> save_credentials(const fs::path& store_root, const std::stri
                   ui::quoted(rel), ui::printable(tree.error));
       continue;
     }
-    Status st = save_path(store_root / agent, agent_fd->get(), rel, tree, limits, summary, log);
+    Status st =
+        save_path(store_root / agent, agent_fd->get(), rel, tree, limits, summary, log, leave_out);
     if (!st) return st.error().wrap("save credentials " + ui::quoted(rel));
   }
   summary.skipped = log.count();

@@ -24,7 +24,11 @@ PreparedHome prepare_guest_home(const HomePlan& plan) {
     out.fetch_after_exit = credential_fetch_roots(plan.credential_paths);
   }
   if (!plan.settings.empty() && !plan.host_home.empty()) {
+    HomeFiles restored = files;
     import_settings(plan.host_home, plan.settings, files);
+    for (const auto& [path, file] : files) {
+      if (restored.count(path) == 0) out.imported[path] = file.data;
+    }
   }
   if (plan.git_files) add_git_files(plan.git_identity, plan.git_token_helper, files);
   out.files.reserve(files.size());
@@ -32,9 +36,11 @@ PreparedHome prepare_guest_home(const HomePlan& plan) {
   return out;
 }
 
-void keep_credentials(const HomePlan& plan, const std::vector<vm::FetchedTree>& fetched) {
+void keep_credentials(const HomePlan& plan, const PreparedHome& prepared,
+                      const std::vector<vm::FetchedTree>& fetched) {
   if (!plan.save_credentials || plan.credential_paths.empty() || fetched.empty()) return;
-  auto saved = save_credentials(store_of(plan), plan.agent, plan.credential_paths, fetched);
+  auto saved = save_credentials(store_of(plan), plan.agent, plan.credential_paths, fetched, {},
+                                prepared.imported);
   if (!saved) {
     ui::warning("{}: the login of this session is not kept", saved.error().message);
     return;

@@ -72,10 +72,6 @@ vm::VmSpec make_vm_spec(const SessionRequest& req, const fs::path& session_dir,
   spec.argv = std::move(argv);
   spec.env = guest_environment(img.config, req.env);
   spec.tty = req.tty && ::isatty(STDIN_FILENO) == 1 && ::isatty(STDOUT_FILENO) == 1;
-  guesthome::PreparedHome home = guesthome::prepare_guest_home(req.home);
-  spec.files_before_exec = std::move(home.files);
-  spec.fetch_after_exit = std::move(home.fetch_after_exit);
-  spec.ssh_agent_socket = req.home.ssh_agent_socket;
   if (!img.config.working_dir.empty() && req.workspace_mode == WorkspaceMode::kDirect) {
     spec.workdir = "/workspace";
   }
@@ -104,6 +100,10 @@ Result<RunOutcome> boot_and_run(const SessionRequest& req, const fs::path& sessi
   auto argv = guest_command(req, img.config);
   if (!argv) return argv.error();
   auto spec = make_vm_spec(req, session_dir, shared_dir, img, std::move(*argv));
+  guesthome::PreparedHome home = guesthome::prepare_guest_home(req.home);
+  spec.files_before_exec = home.files;
+  spec.fetch_after_exit = home.fetch_after_exit;
+  spec.ssh_agent_socket = req.home.ssh_agent_socket;
 
   timer.begin("network");
   auto net = start_network(req, session_dir);
@@ -116,7 +116,7 @@ Result<RunOutcome> boot_and_run(const SessionRequest& req, const fs::path& sessi
   if (!result) return result.error();
   // The VM has stopped: what came back is saved now, whatever the outcome;
   // a failure to save is a warning and changes nothing else.
-  guesthome::keep_credentials(req.home, result->fetched);
+  guesthome::keep_credentials(req.home, home, result->fetched);
   add_vm_phases(timer, result->timings, vm_start);
   std::string blocked = (*net)->blocked_summary();
   if (!blocked.empty()) ui::note("{}", blocked);

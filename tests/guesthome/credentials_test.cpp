@@ -187,7 +187,7 @@ TEST_F(Credentials, UnwritableCredentialStoreIsAnErrorAndTheSessionKeepsItsOutco
   plan.save_credentials = true;
   plan.credential_paths = {".claude/"};
   plan.credential_store = store;
-  keep_credentials(plan, {tree({dir(""), file("token", "t")})});  // warns, does not throw
+  keep_credentials(plan, {}, {tree({dir(""), file("token", "t")})});  // warns, does not throw
   EXPECT_NE(messages.find("warning: save credentials"), std::string::npos) << messages;
 }
 

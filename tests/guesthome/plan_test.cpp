@@ -45,10 +45,41 @@ TEST_F(GuestHomePlan, CredentialsAreNotSavedWhenTheyAreTurnedOff) {
   plan.credential_paths = {".claude/"};
   plan.credential_store = store;
   plan.save_credentials = false;
-  keep_credentials(plan, {vm::FetchedTree{"/home/sandbox/.claude",
-                                          {{"", S_IFDIR | 0700, ""}, {"t", S_IFREG | 0600, "x"}},
-                                          ""}});
+  keep_credentials(
+      plan, {},
+      {vm::FetchedTree{
+          "/home/sandbox/.claude", {{"", S_IFDIR | 0700, ""}, {"t", S_IFREG | 0600, "x"}}, ""}});
   EXPECT_FALSE(fs::exists(store));
+}
+
+TEST_F(GuestHomePlan, ImportedSettingsThatComeBackUnchangedAreNotSavedAsLoginState) {
+  write(home / ".claude/CLAUDE.md", "host instructions\n");
+  write(home / ".claude/rules/r.md", "rule\n");
+  write(store / "claude-code/.claude/agents/kept.md", "restored\n");
+  HomePlan plan;
+  plan.agent = "claude-code";
+  plan.host_home = home;
+  plan.settings = builtin_settings("claude-code");
+  plan.save_credentials = true;
+  plan.credential_paths = {".claude/"};
+  plan.credential_store = store;
+  PreparedHome p = prepare_guest_home(plan);
+  EXPECT_EQ(p.imported.size(), 2u);
+  vm::FetchedTree back{"/home/sandbox/.claude",
+                       {{"", S_IFDIR | 0700, ""},
+                        {"CLAUDE.md", S_IFREG | 0600, "host instructions\n"},
+                        {"rules", S_IFDIR | 0700, ""},
+                        {"rules/r.md", S_IFREG | 0600, "rule, edited by the agent\n"},
+                        {"agents", S_IFDIR | 0700, ""},
+                        {"agents/kept.md", S_IFREG | 0600, "restored\n"},
+                        {".credentials.json", S_IFREG | 0600, "{}"}},
+                       ""};
+  keep_credentials(plan, p, {back});
+  fs::path saved = store / "claude-code/.claude";
+  EXPECT_FALSE(fs::exists(saved / "CLAUDE.md"));  // next session takes the host's again
+  EXPECT_EQ(read(saved / "rules/r.md"), "rule, edited by the agent\n");
+  EXPECT_EQ(read(saved / "agents/kept.md"), "restored\n");
+  EXPECT_EQ(read(saved / ".credentials.json"), "{}");
 }
 
 TEST_F(GuestHomePlan, HomeUnsetFallsBackToThePasswordDatabase) {

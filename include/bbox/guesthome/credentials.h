@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <ctime>
 #include <filesystem>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -51,13 +52,15 @@ struct SaveSummary {
 
 // Saves what came back for each credential path (`fetched` in the order of
 // credential_fetch_roots). A path whose fetch failed keeps its saved state;
-// a path the guest does not have is left as saved. An Error when the store
-// cannot be written (nothing of the old state is lost then).
+// a path the guest does not have is left as saved. A file whose guest path
+// and content match an entry of `leave_out` is not saved. An Error when the
+// store cannot be written (nothing of the old state is lost then).
 Result<SaveSummary> save_credentials(const std::filesystem::path& store_root,
                                      const std::string& agent,
                                      const std::vector<std::string>& credential_paths,
                                      const std::vector<vm::FetchedTree>& fetched,
-                                     const CredentialLimits& limits = {});
+                                     const CredentialLimits& limits = {},
+                                     const std::map<std::string, std::string>& leave_out = {});
 
 struct SavedAgent {
   std::string agent;

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <filesystem>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -41,6 +42,10 @@ struct HomePlan {
 struct PreparedHome {
   std::vector<vm::GuestFile> files;           // VmSpec::files_before_exec
   std::vector<std::string> fetch_after_exit;  // VmSpec::fetch_after_exit
+  // Files settings import wrote where no saved copy was restored, by guest
+  // path: if they come back unchanged they are not saved, so the next session
+  // takes them from the host again (a rule deleted on the host stays gone).
+  std::map<std::string, std::string> imported;
 };
 
 // Builds the files for the guest home: restored credentials first, then
@@ -49,7 +54,9 @@ struct PreparedHome {
 PreparedHome prepare_guest_home(const HomePlan& plan);
 
 // After the session: saves the fetched credential trees when the plan says
-// so. Problems are warnings; they never change the session's outcome.
-void keep_credentials(const HomePlan& plan, const std::vector<vm::FetchedTree>& fetched);
+// so, leaving out `prepared.imported` files that came back unchanged.
+// Problems are warnings; they never change the session's outcome.
+void keep_credentials(const HomePlan& plan, const PreparedHome& prepared,
+                      const std::vector<vm::FetchedTree>& fetched);
 
 }  // namespace bbox::guesthome
