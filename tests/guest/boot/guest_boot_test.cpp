@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <fstream>
 
+#include "bbox_test/temp_dir.h"
 #include "guest_vm.h"
 
 namespace bbox::testing {
@@ -18,13 +19,12 @@ class GuestBoot : public ::testing::Test {
   static void SetUpTestSuite() {
     if (std::system("command -v qemu-system-x86_64 >/dev/null") != 0) return;
     if (std::system("command -v apt-cache >/dev/null") != 0) return;
-    char tmpl[] = "/tmp/bbox-guest-test-XXXXXX";
-    if (::mkdtemp(tmpl) == nullptr) return;
-    dir_ = new fs::path(tmpl);
+    tmp_ = new test_support::TempDir("bbox-guest-test", "/tmp");
+    dir_ = new fs::path(tmp_->path());
     image_ = new fs::path(busybox_root_image(*dir_));
   }
   static void TearDownTestSuite() {
-    if (dir_ != nullptr) fs::remove_all(*dir_);
+    delete tmp_;
     delete dir_;
     delete image_;
   }
@@ -35,11 +35,13 @@ class GuestBoot : public ::testing::Test {
     vm_dir_ = *dir_ / ::testing::UnitTest::GetInstance()->current_test_info()->name();
     fs::create_directories(vm_dir_);
   }
+  static test_support::TempDir* tmp_;
   static fs::path* dir_;
   static fs::path* image_;
   fs::path vm_dir_;
 };
 
+test_support::TempDir* GuestBoot::tmp_ = nullptr;
 fs::path* GuestBoot::dir_ = nullptr;
 fs::path* GuestBoot::image_ = nullptr;
 

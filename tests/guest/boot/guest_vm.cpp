@@ -17,13 +17,12 @@
 
 #include "bbox/vm/initramfs.h"
 #include "bbox/vm/kernel.h"
+#include "bbox_test/busybox_rootfs.h"
 
 namespace bbox::testing {
 namespace fs = std::filesystem;
 
 namespace {
-
-int sh(const std::string& cmd) { return std::system(cmd.c_str()); }
 
 pid_t start_qemu(const std::vector<std::string>& args, const fs::path& log) {
   pid_t pid = ::fork();
@@ -67,37 +66,21 @@ std::string tsc_param() {
 }  // namespace
 
 fs::path busybox_root_image(const fs::path& dir) {
-  fs::path image = dir / "root.ext4";
-  if (fs::exists(image)) return image;
-  if (!fs::exists("/bin/busybox") || sh("command -v mkfs.ext4 >/dev/null 2>&1 || "
-                                        "test -x /sbin/mkfs.ext4") != 0) {
-    return {};
-  }
-  fs::path tree = dir / "rootfs";
-  fs::create_directories(tree / "bin");
-  fs::create_directories(tree / "etc");
-  fs::copy_file("/bin/busybox", tree / "bin/busybox");
-  std::string cmd = "cd " + tree.string() +
-                    "/bin && ./busybox --list | while read n; do "
-                    "[ \"$n\" = busybox ] || ln -s busybox \"$n\"; done";
-  if (sh(cmd) != 0) return {};
+  test_support::RootfsSpec spec;
   // An image whose passwd is broken and lacks sandbox: bbox-init must cope.
-  std::ofstream(tree / "etc/passwd") << "root:x:0:0:root:/root:/bin/sh\ngarbage line\n"
-                                     << "node:x:1000:1000::/home/node:/bin/sh\n";
-  std::string mkfs = "PATH=$PATH:/sbin:/usr/sbin; truncate -s 64M " + image.string() +
-                     " && mkfs.ext4 -q -F -d " + tree.string() + " " + image.string();
-  if (sh(mkfs) != 0) return {};
-  return image;
+  spec.files = {{"etc/passwd",
+                 "root:x:0:0:root:/root:/bin/sh\ngarbage line\n"
+                 "node:x:1000:1000::/home/node:/bin/sh\n"}};
+  auto tree = test_support::busybox_rootfs(dir / "rootfs", spec);
+  if (!tree) return {};
+  auto image = test_support::ext4_image(*tree, dir / "root.ext4");
+  return image ? *image : fs::path();
 }
 
 fs::path busybox_erofs_image(const fs::path& dir) {
-  fs::path image = dir / "root.erofs";
-  if (fs::exists(image)) return image;
-  if (busybox_root_image(dir).empty() || sh("command -v mkfs.erofs >/dev/null") != 0) return {};
-  std::string cmd =
-      "mkfs.erofs " + image.string() + " " + (dir / "rootfs").string() + " >/dev/null";
-  if (sh(cmd) != 0) return {};
-  return image;
+  if (busybox_root_image(dir).empty()) return {};
+  auto image = test_support::erofs_image(dir / "rootfs", dir / "root.erofs");
+  return image ? *image : fs::path();
 }
 
 GuestVm::GuestVm(const fs::path& dir, const fs::path& root_image, const std::string& extra_cmdline,

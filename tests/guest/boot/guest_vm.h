@@ -73,7 +73,7 @@ class GuestVm {
   std::string release_;
 };
 
-// Builds (once per process) an ext4 image of a busybox-static tree in `dir`;
+// Builds (once) an ext4 image of a busybox-static tree in `dir`;
 // empty when busybox or mkfs.ext4 is missing.
 std::filesystem::path busybox_root_image(const std::filesystem::path& dir);
 // The same tree as an erofs image; empty when mkfs.erofs is missing.

@@ -8,6 +8,8 @@
 
 #include "bbox/vm/initramfs.h"
 #include "bbox/vm/kernel.h"
+#include "bbox_test/scoped_env.h"
+#include "bbox_test/temp_dir.h"
 
 namespace bbox::vm {
 namespace {
@@ -16,23 +18,9 @@ namespace fs = std::filesystem;
 
 class PrivateCache : public ::testing::Test {
  protected:
-  void SetUp() override {
-    char tmpl[] = "/tmp/bbox-kernel-test-XXXXXX";
-    ASSERT_NE(::mkdtemp(tmpl), nullptr);
-    dir_ = tmpl;
-    const char* old = std::getenv("XDG_CACHE_HOME");
-    if (old != nullptr) old_cache_ = old;
-    ::setenv("XDG_CACHE_HOME", dir_.c_str(), 1);
-  }
-  void TearDown() override {
-    if (old_cache_.empty())
-      ::unsetenv("XDG_CACHE_HOME");
-    else
-      ::setenv("XDG_CACHE_HOME", old_cache_.c_str(), 1);
-    fs::remove_all(dir_);
-  }
-  fs::path dir_;
-  std::string old_cache_;
+  test_support::TempDir tmp_{"bbox-kernel-test", "/tmp"};
+  fs::path dir_ = tmp_.path();
+  test_support::ScopedEnv cache_env_{"XDG_CACHE_HOME", dir_.string()};
 };
 
 std::vector<std::string> names(const Kernel& k) {
