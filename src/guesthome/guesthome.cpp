@@ -1,6 +1,8 @@
 // A session's guest home: the files before, the credentials after.
 #include "bbox/guesthome/guesthome.h"
 
+#include <spdlog/spdlog.h>
+
 #include "bbox/common/message.h"
 #include "guesthome/host_tree.h"
 
@@ -23,6 +25,7 @@ PreparedHome prepare_guest_home(const HomePlan& plan) {
     }
     out.fetch_after_exit = credential_fetch_roots(plan.credential_paths);
   }
+  size_t restored_count = files.size();
   if (!plan.settings.empty() && !plan.host_home.empty()) {
     HomeFiles restored = files;
     import_settings(plan.host_home, plan.settings, files);
@@ -31,6 +34,12 @@ PreparedHome prepare_guest_home(const HomePlan& plan) {
     }
   }
   if (plan.git_files) add_git_files(plan.git_identity, plan.git_token_helper, files);
+  spdlog::debug(
+      "guest home for {}: {} restored login entries, {} settings files from {}, git files {}, "
+      "token helper {}, SSH agent {}",
+      plan.agent, restored_count, out.imported.size(), plan.host_home.string(),
+      plan.git_files ? "on" : "off", plan.git_token_helper ? "on" : "off",
+      plan.ssh_agent_socket.empty() ? "off" : plan.ssh_agent_socket.string());
   out.files.reserve(files.size());
   for (auto& [path, file] : files) out.files.push_back(std::move(file));
   return out;
