@@ -16,18 +16,6 @@ namespace {
 
 using namespace std::chrono_literals;
 
-// Runs `command` with sh, returning its stdout.
-std::string output_of(const std::string& command) {
-  std::string out;
-  FILE* p = ::popen(command.c_str(), "r");
-  if (p == nullptr) return out;
-  char buf[4096];
-  size_t n;
-  while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
-  ::pclose(p);
-  return out;
-}
-
 // argv with `extra` flags before the "--".
 std::vector<std::string> with_flags(std::vector<std::string> argv,
                                     const std::vector<std::string>& extra) {
@@ -42,7 +30,7 @@ TEST_F(VmBoot, FilesPutBeforeTheCommandLandWithModeAndOwnerAndUnsafeOnesAreRefus
   std::string big(1536 * 1024, '\0');
   for (size_t i = 0; i < big.size(); ++i) big[i] = static_cast<char>('a' + (i * 7) % 26);
   write_file(host / "big", big);
-  std::string big_sum = output_of("sha256sum < " + shell_quote({(host / "big").string()}));
+  std::string big_sum = shell_output("sha256sum < " + shell_quote({(host / "big").string()}));
 
   std::string script =
       "cd /home/sandbox && stat -c '%n %a %u:%g %s' .config/app/settings.json big tool && "
@@ -117,9 +105,9 @@ class SshAgent : public VmBoot {
 };
 
 TEST_F(SshAgent, GuestListsTheHostAgentsKeyWithoutTheKeyEnteringTheGuest) {
-  std::string fingerprint = output_of("ssh-keygen -lf " + shell_quote({key_.string() + ".pub"}));
+  std::string fingerprint = shell_output("ssh-keygen -lf " + shell_quote({key_.string() + ".pub"}));
   ASSERT_NE(fingerprint.find("bbox-agent-test"), std::string::npos) << fingerprint;
-  std::string key_sum = output_of("sha256sum < " + shell_quote({key_.string()}));
+  std::string key_sum = shell_output("sha256sum < " + shell_quote({key_.string()}));
   ASSERT_EQ(key_sum.size(), 68u) << key_sum;  // 64 hex digits, "  -\n"
   key_sum.resize(64);
 
@@ -150,7 +138,7 @@ TEST_F(SshAgent, GuestListsTheHostAgentsKeyWithoutTheKeyEnteringTheGuest) {
 }
 
 TEST_F(SshAgent, AnAttachedCommandUsesTheSessionsForwardedAgent) {
-  std::string fingerprint = output_of("ssh-keygen -lf " + shell_quote({key_.string() + ".pub"}));
+  std::string fingerprint = shell_output("ssh-keygen -lf " + shell_quote({key_.string() + ".pub"}));
   std::vector<std::string> main_argv = with_flags(
       driver_command({"/bin/sh", "-c",
                       "touch /workspace/started; while [ ! -e /workspace/done ]; do sleep 0.2; "

@@ -4,14 +4,14 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-#include <fstream>
-#include <iterator>
 #include <thread>
 
 #include "bbox/common/paths.h"
+#include "bbox_test/busybox_rootfs.h"
 
 namespace bbox::vm::testing {
 
+std::unique_ptr<test_support::TempDir> VmBoot::base_dir_;
 fs::path VmBoot::base_;
 fs::path VmBoot::root_image_;
 std::string VmBoot::skip_reason_;
@@ -20,101 +20,50 @@ namespace {
 
 using namespace std::chrono_literals;
 
-const char* kBusybox = "/bin/busybox";
 const char* kSshAdd = "/usr/bin/ssh-add";
 
-// Debian's busybox-static has no ELF interpreter; the dynamic busybox would
-// not run in a root file system without a C library.
-bool is_static_busybox() {
-  std::string data = read_file(kBusybox);
-  return !data.empty() && data.find("/lib64/ld-linux") == std::string::npos;
-}
-
-// Shell commands (run in the tree) copying ssh-add and the libraries it
-// loads, for the agent forwarding tests; "true" without ssh-add.
-std::string copy_ssh_add() {
-  if (::access(kSshAdd, X_OK) != 0) return "true";
-  std::string add(kSshAdd);
-  return "for f in $(ldd " + add +
-         " | grep -o '/[^ ]*'); do mkdir -p .$(dirname $f) && cp -L $f .$f; done && "
-         "mkdir -p usr/bin && cp " +
-         add + " usr/bin/";
-}
-
+// The root file system of the boot tests. ssh-add and the libraries it loads
+// are there for the agent forwarding tests.
 Status make_root_image(const fs::path& dir, const fs::path& image) {
-  fs::path tree = dir / "rootfs";
-  for (const char* d : {"bin", "etc", "proc", "sys", "dev", "tmp", "run", "workspace", "home"}) {
-    fs::create_directories(tree / d);
-  }
-  fs::copy_file(kBusybox, tree / "bin/busybox");
-  write_file(tree / "etc/passwd", "root:x:0:0:root:/root:/bin/sh\n");
-  write_file(tree / "etc/group", "root:x:0:\n");
+  test_support::RootfsSpec spec;
+  spec.dirs = {"etc", "proc", "sys", "dev", "tmp", "run", "workspace", "home/sandbox"};
+  spec.files = {{"etc/passwd", test_support::kRootPasswd},
+                {"etc/group", test_support::kRootGroup}};
   // A symlink in the sandbox home, as a hostile image could hold: files put
   // before the command must not be written through it.
-  fs::create_directories(tree / "home/sandbox");
-  fs::create_directory_symlink("/etc", tree / "home/sandbox/linked");
-  std::string cmd = "cd " + shell_quote({tree.string()}) + " && " + copy_ssh_add() +
-                    " && for a in $(./bin/busybox --list); do [ $a = busybox ] || "
-                    "ln -s busybox bin/$a; done && truncate -s 64M " +
-                    shell_quote({image.string()}) + " && mkfs.ext4 -q -F -d . " +
-                    shell_quote({image.string()});
-  if (sh(cmd) != 0) return Error{"make the busybox root image failed"};
-  ::chmod(image.c_str(), 0644);
+  spec.symlinks = {{"home/sandbox/linked", "/etc"}};
+  spec.programs = {kSshAdd};
+  auto tree = test_support::busybox_rootfs(dir / "rootfs", spec);
+  if (!tree) return tree.error();
+  auto made = test_support::ext4_image(*tree, image);
+  if (!made) return made.error();
   return ok_status();
 }
 
 }  // namespace
-
-std::string shell_quote(const std::vector<std::string>& argv) {
-  std::string out;
-  for (const auto& a : argv) {
-    if (!out.empty()) out += ' ';
-    out += '\'';
-    for (char c : a) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
-    out += '\'';
-  }
-  return out;
-}
 
 int sh(const std::string& command) {
   auto r = run_program("/bin/sh", {"sh", "-c", command});
   return r.ok() ? r->status.code() : -1;
 }
 
-void write_file(const fs::path& p, const std::string& content) {
-  std::ofstream(p, std::ios::binary) << content;
-}
-
-std::string read_file(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-}
-
 void VmBoot::SetUpTestSuite() {
-  if (::access(kBusybox, X_OK) != 0 || !is_static_busybox()) {
-    skip_reason_ = "needs Debian's busybox-static at /bin/busybox";
-    return;
-  }
+  skip_reason_ = test_support::busybox_unavailable_reason();
+  if (!skip_reason_.empty()) return;
   if (::access("/usr/bin/qemu-system-x86_64", X_OK) != 0) {
     skip_reason_ = "needs qemu-system-x86";
     return;
   }
-  char tmpl[] = "/tmp/bbvm-XXXXXX";
-  if (::mkdtemp(tmpl) == nullptr) {
-    skip_reason_ = "cannot create a temporary directory";
-    return;
-  }
-  base_ = tmpl;
+  // Short: QEMU's unix sockets live below it.
+  base_dir_ = std::make_unique<test_support::TempDir>("bbvm", "/tmp");
+  base_ = base_dir_->path();
   ::chmod(base_.c_str(), 0755);
   root_image_ = base_ / "root.img";
   Status s = make_root_image(base_, root_image_);
   if (!s) skip_reason_ = s.error().message;
 }
 
-void VmBoot::TearDownTestSuite() {
-  std::error_code ec;
-  if (!base_.empty()) fs::remove_all(base_, ec);
-}
+void VmBoot::TearDownTestSuite() { base_dir_.reset(); }
 
 void VmBoot::SetUp() {
   if (!skip_reason_.empty()) GTEST_SKIP() << skip_reason_;

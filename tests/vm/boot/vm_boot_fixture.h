@@ -8,10 +8,14 @@
 
 #include <chrono>
 #include <filesystem>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "bbox/common/result.h"
+#include "bbox_test/files.h"
+#include "bbox_test/process.h"
+#include "bbox_test/temp_dir.h"
 #include "vm/child_process.h"
 
 namespace bbox::vm::testing {
@@ -61,15 +65,21 @@ class VmBoot : public ::testing::Test {
   DriverRun run_as(const TestUser& user, const std::vector<std::string>& guest_argv);
 
  private:
+  static std::unique_ptr<test_support::TempDir> base_dir_;
   static fs::path base_;
   static fs::path root_image_;
   static std::string skip_reason_;
   fs::path dir_;
 };
 
-std::string shell_quote(const std::vector<std::string>& argv);
+using test_support::read_file;
+using test_support::shell_output;
+using test_support::write_file;
+
+// Every word of `argv` quoted for /bin/sh, joined by spaces.
+inline std::string shell_quote(const std::vector<std::string>& argv) {
+  return test_support::shell_join(argv);
+}
 int sh(const std::string& command);
-void write_file(const fs::path& p, const std::string& content);
-std::string read_file(const fs::path& p);
 
 }  // namespace bbox::vm::testing
