@@ -9,8 +9,10 @@
 #include <unistd.h>
 
 #include <cstring>
+#include <optional>
 
 #include "bbox/net/switch.h"
+#include "bbox_test/temp_dir.h"
 #include "netns.h"
 #include "test_hosts.h"
 
@@ -102,13 +104,13 @@ class NetnsEgress : public ::testing::Test {
   void SetUp() override {
     if (auto why = test::netns_unavailable_reason(); !why.empty()) GTEST_SKIP() << why;
     ASSERT_TRUE(hosts_ && guest_ && resolver_) << "could not build the test namespaces";
-    char tmpl[] = "/tmp/bbox-netns-XXXXXX";
-    dir_ = mkdtemp(tmpl);
+    tmp_.emplace("bbox-netns", "/tmp");
+    dir_ = tmp_->path();
   }
   void TearDown() override {
     tap_.reset();
     sw_.reset();
-    if (!dir_.empty()) std::filesystem::remove_all(dir_);
+    tmp_.reset();
   }
 
   void start(EgressPolicy p) {
@@ -147,6 +149,7 @@ class NetnsEgress : public ::testing::Test {
   static test::Netns* guest_;
   static test::TestResolver* resolver_;
   static std::vector<std::unique_ptr<test::TestHttpServer>>* servers_;
+  std::optional<test_support::TempDir> tmp_;
   std::filesystem::path dir_;
   std::unique_ptr<NetworkSwitch> sw_;
   std::unique_ptr<test::TapGuest> tap_;

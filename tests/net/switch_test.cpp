@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 
 #include "bbox/net/dns.h"
+#include "bbox_test/temp_dir.h"
 #include "fake_qemu.h"
 #include "net_test_frames.h"
 #include "test_hosts.h"
@@ -27,6 +28,7 @@ std::vector<uint8_t> arp_who_has(uint32_t target) {
 }
 
 struct SwitchFixture : ::testing::Test {
+  test_support::TempDir tmp{"bbox-net-test", "/tmp"};
   std::filesystem::path dir;
   std::unique_ptr<test::TestResolver> resolver;
   std::unique_ptr<NetworkSwitch> sw;
@@ -34,8 +36,7 @@ struct SwitchFixture : ::testing::Test {
   std::mutex log_mu;
 
   void SetUp() override {
-    char tmpl[] = "/tmp/bbox-net-test-XXXXXX";
-    dir = mkdtemp(tmpl);
+    dir = tmp.path();
     resolver = std::make_unique<test::TestResolver>(
         "127.0.0.1", 0,
         std::map<std::string, std::vector<DnsRecord>>{
@@ -43,7 +44,6 @@ struct SwitchFixture : ::testing::Test {
   }
   void TearDown() override {
     sw.reset();
-    std::filesystem::remove_all(dir);
   }
   void start(EgressPolicy p = policy()) {
     p.upstream_resolver = SocketAddress{IpAddress::v4(kLoopback), resolver->port()};

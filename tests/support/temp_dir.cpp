@@ -39,6 +39,7 @@ TempDir::TempDir(std::string_view prefix, const fs::path& parent) {
 }
 
 TempDir::~TempDir() {
+  if (::getenv("BBOX_TEST_KEEP") != nullptr) return;
   restore_owner_access(path_);
   std::error_code ec;
   fs::remove_all(path_, ec);

@@ -13,7 +13,8 @@
 
 #include "bbox/net/switch.h"
 #include "bbox/vm/vm.h"
-#include "busybox_image.h"
+#include "bbox_test/busybox_rootfs.h"
+#include "bbox_test/temp_dir.h"
 #include "netns.h"
 #include "test_hosts.h"
 
@@ -23,6 +24,20 @@ namespace {
 namespace fs = std::filesystem;
 
 int sh(const std::string& cmd) { return std::system((cmd + " >/dev/null 2>&1").c_str()); }
+
+// A busybox-static ext4 root with a sandbox user (uid 1000), built in
+// `dir`; empty when busybox-static or mkfs.ext4 is missing.
+fs::path busybox_image(const fs::path& dir) {
+  test_support::RootfsSpec spec;
+  spec.dirs = {"etc", "tmp"};
+  spec.files = {
+      {"etc/passwd", "root:x:0:0:root:/root:/bin/sh\nsandbox:x:1000:1000::/tmp:/bin/sh\n"},
+      {"etc/group", "root:x:0:\nsandbox:x:1000:\n"}};
+  auto tree = test_support::busybox_rootfs(dir / "rootfs", spec);
+  if (!tree) return {};
+  auto image = test_support::ext4_image(*tree, dir / "root.ext4");
+  return image ? *image : fs::path();
+}
 
 // The guest's side: each check appends "name value" to /workspace/results.
 constexpr const char* kChecks = R"sh(
@@ -55,9 +70,9 @@ class NetVm : public ::testing::Test {
   static void SetUpTestSuite() {
     if (!test::netns_unavailable_reason().empty()) return;
     if (sh("command -v qemu-system-x86_64") != 0) return;
-    char tmpl[] = "/tmp/bbox-net-vm-XXXXXX";
-    dir_ = new fs::path(mkdtemp(tmpl));
-    image_ = new fs::path(test::busybox_image(*dir_));
+    tmp_ = new test_support::TempDir("bbox-net-vm", "/tmp");
+    dir_ = new fs::path(tmp_->path());
+    image_ = new fs::path(busybox_image(*dir_));
     std::string pid = std::to_string(getpid());
     hosts_ = test::Netns::create("bbox-netvm-h" + pid).release();
     if (!hosts_) return;
@@ -89,7 +104,7 @@ class NetVm : public ::testing::Test {
     delete servers_;
     delete resolver_;
     delete hosts_;
-    if (dir_ && !std::getenv("BBOX_TEST_KEEP")) fs::remove_all(*dir_);
+    delete tmp_;  // left in place with BBOX_TEST_KEEP set
     delete dir_;
     delete image_;
   }
@@ -139,6 +154,7 @@ class NetVm : public ::testing::Test {
     return b;
   }
 
+  static test_support::TempDir* tmp_;
   static fs::path* dir_;
   static fs::path* image_;
   static test::Netns* hosts_;
@@ -146,6 +162,7 @@ class NetVm : public ::testing::Test {
   static std::vector<std::unique_ptr<test::TestHttpServer>>* servers_;
 };
 
+test_support::TempDir* NetVm::tmp_ = nullptr;
 fs::path* NetVm::dir_ = nullptr;
 fs::path* NetVm::image_ = nullptr;
 test::Netns* NetVm::hosts_ = nullptr;

@@ -17,7 +17,8 @@ class TempDir {
   explicit TempDir(std::string_view prefix = "bbox-test",
                    const std::filesystem::path& parent = {});
   // Gives owner rwx back to every directory below (tests take it away to
-  // provoke errors), then removes the tree. Symlinks are not followed.
+  // provoke errors), then removes the tree. Symlinks are not followed. With
+  // BBOX_TEST_KEEP set in the environment the tree is left for inspection.
   ~TempDir();
   TempDir(const TempDir&) = delete;
   TempDir& operator=(const TempDir&) = delete;
