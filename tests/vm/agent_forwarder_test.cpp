@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "bbox/common/message.h"
+#include "fake_guest.h"
 #include "vm/unix_socket.h"
 
 namespace bbox::vm {
@@ -20,10 +21,7 @@ constexpr uint32_t kG = proto::kFirstGuestChannel;
 class Forwarder : public ::testing::Test {
  protected:
   void SetUp() override {
-    int sv[2];
-    ASSERT_EQ(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
-    to_guest_ = std::make_unique<ControlChannel>(UniqueFd(sv[0]));
-    guest_ = std::make_unique<ControlChannel>(UniqueFd(sv[1]));
+    ASSERT_NO_FATAL_FAILURE(testing::connect_fake_guest(&to_guest_, &guest_));
     agent_path_ = ::testing::TempDir() + "agent-" + std::to_string(::getpid()) + ".sock";
     auto l = listen_unix(agent_path_, 0600);
     ASSERT_TRUE(l.ok()) << l.error().message;

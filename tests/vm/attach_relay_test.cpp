@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "fake_guest.h"
 #include "vm/attach_relay.h"
 #include "vm/unix_socket.h"
 
@@ -16,10 +17,7 @@ using proto::Type;
 class Relay : public ::testing::Test {
  protected:
   void SetUp() override {
-    int sv[2];
-    ASSERT_EQ(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
-    to_guest_ = std::make_unique<ControlChannel>(UniqueFd(sv[0]));
-    guest_ = std::make_unique<ControlChannel>(UniqueFd(sv[1]));
+    ASSERT_NO_FATAL_FAILURE(testing::connect_fake_guest(&to_guest_, &guest_));
     socket_ = ::testing::TempDir() + "relay-" + std::to_string(::getpid()) + ".sock";
     auto r = AttachRelay::listen(socket_, *to_guest_);
     ASSERT_TRUE(r.ok()) << r.error().message;

@@ -10,6 +10,7 @@
 #include <iterator>
 #include <thread>
 
+#include "fake_guest.h"
 #include "vm/guest_command.h"
 #include "vm/unix_socket.h"
 
@@ -50,16 +51,8 @@ class FakeGuest {
 class Bridge : public ::testing::Test {
  protected:
   void SetUp() override {
-    int sv[2];
-    ASSERT_EQ(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
-    host_ = std::make_unique<ControlChannel>(UniqueFd(sv[0]));
-    guest_fd_.reset(sv[1]);
-    SpawnOptions o;
-    o.program = "/bin/sleep";
-    o.argv = {"sleep", "60"};
-    auto q = ChildProcess::spawn(o);
-    ASSERT_TRUE(q.ok());
-    qemu_ = std::move(*q);
+    ASSERT_NO_FATAL_FAILURE(testing::connect_fake_guest(&host_, &guest_fd_));
+    ASSERT_NO_FATAL_FAILURE(testing::spawn_fake_qemu(&qemu_));
     auto s = SignalPipe::install({SIGINT, SIGTERM, SIGHUP, SIGWINCH});
     ASSERT_TRUE(s.ok());
     signals_.emplace(std::move(*s));

@@ -5,6 +5,7 @@
 
 #include <thread>
 
+#include "fake_guest.h"
 #include "vm/guest_file_put.h"
 #include "vm/unix_socket.h"
 
@@ -17,16 +18,8 @@ using proto::Type;
 class PutFiles : public ::testing::Test {
  protected:
   void SetUp() override {
-    int sv[2];
-    ASSERT_EQ(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
-    host_ = std::make_unique<ControlChannel>(UniqueFd(sv[0]));
-    guest_.reset(sv[1]);
-    SpawnOptions o;
-    o.program = "/bin/sleep";
-    o.argv = {"sleep", "60"};
-    auto q = ChildProcess::spawn(o);
-    ASSERT_TRUE(q.ok());
-    qemu_ = std::move(*q);
+    ASSERT_NO_FATAL_FAILURE(testing::connect_fake_guest(&host_, &guest_));
+    ASSERT_NO_FATAL_FAILURE(testing::spawn_fake_qemu(&qemu_));
   }
 
   // The guest: reads frames until kFilePutEnd (keeping them), then sends

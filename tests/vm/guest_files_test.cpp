@@ -4,6 +4,7 @@
 
 #include <thread>
 
+#include "fake_guest.h"
 #include "vm/guest_files.h"
 #include "vm/unix_socket.h"
 
@@ -28,16 +29,8 @@ TEST(SafeRelativePath, AcceptsPlainComponentsOnly) {
 class Fetch : public ::testing::Test {
  protected:
   void SetUp() override {
-    int sv[2];
-    ASSERT_EQ(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
-    host_ = std::make_unique<ControlChannel>(UniqueFd(sv[0]));
-    guest_.reset(sv[1]);
-    SpawnOptions o;
-    o.program = "/bin/sleep";
-    o.argv = {"sleep", "60"};
-    auto q = ChildProcess::spawn(o);
-    ASSERT_TRUE(q.ok());
-    qemu_ = std::move(*q);
+    ASSERT_NO_FATAL_FAILURE(testing::connect_fake_guest(&host_, &guest_));
+    ASSERT_NO_FATAL_FAILURE(testing::spawn_fake_qemu(&qemu_));
   }
 
   // The guest's answer to one FileGet: the given chunks, then FileEnd.
