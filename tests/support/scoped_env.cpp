@@ -4,12 +4,17 @@
 
 namespace bbox::test_support {
 
-ScopedEnv::ScopedEnv(std::string name, const std::string& value) : name_(std::move(name)) {
+ScopedEnv::ScopedEnv(std::string name, std::optional<std::string> value)
+    : name_(std::move(name)) {
   if (const char* old = ::getenv(name_.c_str()); old != nullptr) {
     old_ = old;
     had_old_ = true;
   }
-  ::setenv(name_.c_str(), value.c_str(), 1);
+  if (value) {
+    ::setenv(name_.c_str(), value->c_str(), 1);
+  } else {
+    ::unsetenv(name_.c_str());
+  }
 }
 
 ScopedEnv::~ScopedEnv() {

@@ -2,13 +2,15 @@
 // back as it was (restored, or unset if it was not set before).
 #pragma once
 
+#include <optional>
 #include <string>
 
 namespace bbox::test_support {
 
 class ScopedEnv {
  public:
-  ScopedEnv(std::string name, const std::string& value);
+  // Sets `name` to `value`, or unsets it when `value` is nullopt.
+  ScopedEnv(std::string name, std::optional<std::string> value);
   ~ScopedEnv();
   ScopedEnv(const ScopedEnv&) = delete;
   ScopedEnv& operator=(const ScopedEnv&) = delete;

@@ -67,7 +67,7 @@ TEST(ReadFile, MissingFileIsEmpty) {
   EXPECT_EQ(read_file(dir / "missing"), "");
 }
 
-TEST(ScopedEnv, RestoresTheOldValueOrUnsets) {
+TEST(ScopedEnv, SetsOrUnsetsAndPutsBackWhatWasThere) {
   ::setenv("BBOX_SUPPORT_A", "old", 1);
   ::unsetenv("BBOX_SUPPORT_B");
   {
@@ -78,6 +78,11 @@ TEST(ScopedEnv, RestoresTheOldValueOrUnsets) {
   }
   EXPECT_STREQ(::getenv("BBOX_SUPPORT_A"), "old");
   EXPECT_EQ(::getenv("BBOX_SUPPORT_B"), nullptr);
+  {
+    ScopedEnv gone("BBOX_SUPPORT_A", std::nullopt);
+    EXPECT_EQ(::getenv("BBOX_SUPPORT_A"), nullptr);
+  }
+  EXPECT_STREQ(::getenv("BBOX_SUPPORT_A"), "old");
   ::unsetenv("BBOX_SUPPORT_A");
 }
 
