@@ -66,6 +66,10 @@ void apply_guest_home(const config::EffectiveConfig& cfg, const RunTarget& t, co
   h.save_credentials = agent && cfg.save_credentials.value && !f.no_save_credentials &&
                        !t.agent.credential_paths.empty();
   if (h.save_credentials) h.credential_paths = t.agent.credential_paths;
+  if (h.save_credentials && cfg.seed_host_credentials.value) {
+    h.seed_host_credentials = true;
+    h.host_home = paths::home_dir();
+  }
 
   h.git_files = true;
   h.git_identity = gh::host_git_identity();

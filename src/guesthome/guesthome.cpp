@@ -3,6 +3,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <chrono>
+
 #include "bbox/common/message.h"
 #include "guesthome/host_tree.h"
 
@@ -13,12 +15,26 @@ std::filesystem::path store_of(const HomePlan& plan) {
   return plan.credential_store.empty() ? credential_store_root() : plan.credential_store;
 }
 
+void seed(const HomePlan& plan) {
+  if (!plan.seed_host_credentials || plan.host_home.empty()) return;
+  auto now = std::chrono::system_clock::now().time_since_epoch();
+  auto seeded =
+      seed_host_credentials(plan.host_home, store_of(plan), plan.agent,
+                            std::chrono::duration_cast<std::chrono::milliseconds>(now).count());
+  if (!seeded) {
+    ui::warning("{}", seeded.error().message);
+  } else if (*seeded) {
+    ui::info("copied the host's login of {} into the saved login state", ui::quoted(plan.agent));
+  }
+}
+
 }  // namespace
 
 PreparedHome prepare_guest_home(const HomePlan& plan) {
   HomeFiles files;
   PreparedHome out;
   if (plan.save_credentials && !plan.credential_paths.empty()) {
+    seed(plan);
     auto restored = restore_credentials(store_of(plan), plan.agent, plan.credential_paths, files);
     if (!restored) {
       ui::warning("{}: the agent starts without its saved login", restored.error().message);

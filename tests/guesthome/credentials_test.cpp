@@ -269,6 +269,62 @@ TEST_F(Credentials, CredentialPathThatIsAFileRoundTrips) {
   EXPECT_EQ(files["/home/sandbox/.claude.json"].data, "{\"x\":1}");
 }
 
+std::string oauth(int64_t expires) {
+  return fmt::format(R"({{"claudeAiOauth": {{"accessToken": "a", "expiresAt": {}}}}})", expires);
+}
+
+TEST_F(Credentials, SeedCopiesTheHostLoginWhenNoneIsSaved) {
+  write(home / ".claude/.credentials.json", oauth(2000));
+  auto r = seed_host_credentials(home, store, "claude-code", 1000);
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_TRUE(*r);
+  EXPECT_EQ(read(saved(".credentials.json")), oauth(2000));
+  EXPECT_EQ(mode_of(saved(".credentials.json")), S_IFREG | 0600u);
+}
+
+TEST_F(Credentials, SeedKeepsASavedLoginThatIsStillValid) {
+  write(home / ".claude/.credentials.json", oauth(9000));
+  write(saved(".credentials.json"), oauth(5000));
+  auto r = seed_host_credentials(home, store, "claude-code", 1000);
+  ASSERT_TRUE(r.ok());
+  EXPECT_FALSE(*r);
+  EXPECT_EQ(read(saved(".credentials.json")), oauth(5000));
+}
+
+TEST_F(Credentials, SeedReplacesAnExpiredSavedLoginWithAFresherOne) {
+  write(home / ".claude/.credentials.json", oauth(9000));
+  write(saved(".credentials.json"), oauth(500));
+  auto r = seed_host_credentials(home, store, "claude-code", 1000);
+  ASSERT_TRUE(r.ok());
+  EXPECT_TRUE(*r);
+  EXPECT_EQ(read(saved(".credentials.json")), oauth(9000));
+}
+
+TEST_F(Credentials, SeedDoesNotFollowASymlinkedHostLogin) {
+  write(root / "elsewhere.json", oauth(9000));
+  fs::create_directories(home / ".claude");
+  fs::create_symlink(root / "elsewhere.json", home / ".claude/.credentials.json");
+  auto r = seed_host_credentials(home, store, "claude-code", 1000);
+  EXPECT_FALSE(r.ok());
+  EXPECT_FALSE(fs::exists(saved(".credentials.json")));
+}
+
+TEST_F(Credentials, SeedRefusesAHostLoginThatIsNotJson) {
+  write(home / ".claude/.credentials.json", "not json");
+  auto r = seed_host_credentials(home, store, "claude-code", 1000);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().message,
+            "seed credentials from the host: '~/.claude/.credentials.json' is not valid JSON");
+}
+
+TEST_F(Credentials, SeedHasNothingForOtherAgents) {
+  write(home / ".claude/.credentials.json", oauth(2000));
+  auto r = seed_host_credentials(home, store, "codex", 1000);
+  ASSERT_TRUE(r.ok());
+  EXPECT_FALSE(*r);
+  EXPECT_FALSE(fs::exists(store));
+}
+
 TEST(CredentialFetchRoots, AreAbsoluteGuestPathsWithoutTrailingSlash) {
   EXPECT_EQ(credential_fetch_roots({".claude/", ".config/opencode/"}),
             (std::vector<std::string>{"/home/sandbox/.claude", "/home/sandbox/.config/opencode"}));

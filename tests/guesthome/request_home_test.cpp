@@ -77,6 +77,14 @@ TEST_F(GuestHomeRequest, NoSaveCredentialsFlagAndConfigBothTurnSavingOff) {
   EXPECT_FALSE(plan(RunKind::kAgent).home.save_credentials);
 }
 
+TEST_F(GuestHomeRequest, SeedingIsOffUnlessTheConfigTurnsItOn) {
+  EXPECT_FALSE(plan(RunKind::kAgent).home.seed_host_credentials);
+  cfg.seed_host_credentials.value = true;
+  EXPECT_TRUE(plan(RunKind::kAgent).home.seed_host_credentials);
+  flags.no_save_credentials = true;
+  EXPECT_FALSE(plan(RunKind::kAgent).home.seed_host_credentials);
+}
+
 TEST_F(GuestHomeRequest, TokenIsForwardedThroughTheEnvironmentForAgents) {
   ::setenv("GITHUB_TOKEN", "ghp_x", 1);
   auto req = plan(RunKind::kAgent);

@@ -62,6 +62,16 @@ Result<SaveSummary> save_credentials(const std::filesystem::path& store_root,
                                      const CredentialLimits& limits = {},
                                      const std::map<std::string, std::string>& leave_out = {});
 
+// auth.seed_host_credentials: for claude-code, copies the host's
+// ~/.claude/.credentials.json (never through a symlink, at most 64 KiB, valid
+// JSON) into the store when none is saved, or when the saved token expired
+// (claudeAiOauth.expiresAt, in ms, before `now_ms`) and the host's expires
+// later. True when it wrote; false when there was nothing to do (other
+// agents, no host file, a saved token still valid).
+Result<bool> seed_host_credentials(const std::filesystem::path& host_home,
+                                   const std::filesystem::path& store_root,
+                                   const std::string& agent, int64_t now_ms);
+
 struct SavedAgent {
   std::string agent;
   size_t files = 0;

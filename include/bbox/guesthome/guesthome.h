@@ -29,6 +29,7 @@ struct HomePlan {
   bool save_credentials = false;
   std::vector<std::string> credential_paths;  // relative to the guest home, e.g. ".claude/"
   std::filesystem::path credential_store;     // empty: credential_store_root()
+  bool seed_host_credentials = false;         // auth.seed_host_credentials (needs host_home)
 
   // Git: ~/.gitconfig with this identity, known_hosts, and the helper for
   // GITHUB_TOKEN/GH_TOKEN (the token travels in the command's environment).
