@@ -34,9 +34,7 @@ class Agent : public ::testing::Test {
     std::string error;
     ASSERT_TRUE(agent_.listen(path_, ::getuid(), ::getgid(), &error)) << error;
   }
-  void TearDown() override {
-    set_control_fd(-1);
-  }
+  void TearDown() override { set_control_fd(-1); }
 
   void pump() {
     for (int i = 0; i < 3; ++i) {

@@ -20,9 +20,7 @@ namespace fs = std::filesystem;
 
 class Spawn : public ::testing::Test {
  protected:
-  void SetUp() override {
-    dir_ = tmp_.path();
-  }
+  void SetUp() override { dir_ = tmp_.path(); }
 
   proto::ExecRequest request(std::vector<std::string> argv) {
     proto::ExecRequest r;

@@ -42,9 +42,7 @@ struct SwitchFixture : ::testing::Test {
         std::map<std::string, std::vector<DnsRecord>>{
             {"allowed.test", {test::a_record("allowed.test", 0xc633640a)}}});
   }
-  void TearDown() override {
-    sw.reset();
-  }
+  void TearDown() override { sw.reset(); }
   void start(EgressPolicy p = policy()) {
     p.upstream_resolver = SocketAddress{IpAddress::v4(kLoopback), resolver->port()};
     auto r = NetworkSwitch::start(dir / "net.sock", p, [this](std::string_view l) {

@@ -28,8 +28,7 @@ std::vector<std::string> bbox_argv(const std::vector<std::string>& args) {
 fs::path busybox_rootfs() {
   test_support::RootfsSpec spec;
   spec.dirs = {"etc", "tmp", "proc", "sys", "dev", "run", "workspace"};
-  spec.files = {{"etc/passwd", test_support::kRootPasswd},
-                {"etc/group", test_support::kRootGroup}};
+  spec.files = {{"etc/passwd", test_support::kRootPasswd}, {"etc/group", test_support::kRootGroup}};
   auto root = test_support::busybox_rootfs(fs::path(BBOX_BINARY_DIR) / "test-rootfs-busybox", spec);
   return root.ok() ? *root : fs::path();
 }

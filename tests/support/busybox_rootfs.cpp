@@ -102,9 +102,8 @@ std::string busybox_unavailable_reason() {
 
 Result<fs::path> busybox_rootfs(const fs::path& dir, const RootfsSpec& spec) {
   if (std::string why = busybox_unavailable_reason(); !why.empty()) return Error{why};
-  Status s = build_once(dir, describe(spec), [&](const fs::path& tmp) {
-    return fill_tree(tmp, spec);
-  });
+  Status s =
+      build_once(dir, describe(spec), [&](const fs::path& tmp) { return fill_tree(tmp, spec); });
   if (!s) return s.error().wrap("build the busybox root '" + dir.string() + "'");
   return dir;
 }

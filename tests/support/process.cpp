@@ -135,8 +135,8 @@ ProcessResult run_process(const std::vector<std::string>& argv, const ProcessOpt
   sigaddset(&pipe_only, SIGPIPE);
   ::pthread_sigmask(SIG_BLOCK, &pipe_only, &old_mask);
   pid_t pid = ::fork();
-  if (pid == 0) exec_child(plan, options.input ? in_r.get() : null.get(), out_w.get(),
-                           err_w.get(), old_mask);
+  if (pid == 0)
+    exec_child(plan, options.input ? in_r.get() : null.get(), out_w.get(), err_w.get(), old_mask);
   in_r.reset(), out_w.reset(), err_w.reset();
   if (pid > 0) {
     pump(std::move(in_w), options.input.value_or(""), std::move(out_r), std::move(err_r), &r);

@@ -4,8 +4,7 @@
 
 namespace bbox::test_support {
 
-ScopedEnv::ScopedEnv(std::string name, std::optional<std::string> value)
-    : name_(std::move(name)) {
+ScopedEnv::ScopedEnv(std::string name, std::optional<std::string> value) : name_(std::move(name)) {
   if (const char* old = ::getenv(name_.c_str()); old != nullptr) {
     old_ = old;
     had_old_ = true;

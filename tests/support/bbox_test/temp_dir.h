@@ -14,8 +14,7 @@ class TempDir {
   // std::filesystem::temp_directory_path(). Tests that put unix sockets in
   // the directory pass "/tmp" to keep the socket paths short. Throws
   // std::filesystem::filesystem_error when the directory cannot be made.
-  explicit TempDir(std::string_view prefix = "bbox-test",
-                   const std::filesystem::path& parent = {});
+  explicit TempDir(std::string_view prefix = "bbox-test", const std::filesystem::path& parent = {});
   // Gives owner rwx back to every directory below (tests take it away to
   // provoke errors), then removes the tree. Symlinks are not followed. With
   // BBOX_TEST_KEEP set in the environment the tree is left for inspection.

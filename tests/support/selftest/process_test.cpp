@@ -51,9 +51,7 @@ TEST(RunProcess, ChildThatIgnoresItsInputDoesNotKillTheTest) {
   EXPECT_EQ(r.exit_code, 0);
 }
 
-TEST(RunProcess, StdinIsEmptyWithoutInput) {
-  EXPECT_EQ(run_process({"cat"}).out, "");
-}
+TEST(RunProcess, StdinIsEmptyWithoutInput) { EXPECT_EQ(run_process({"cat"}).out, ""); }
 
 TEST(RunProcess, SetsEnvironmentAndWorkingDirectory) {
   TempDir dir;

@@ -27,8 +27,7 @@ const char* kSshAdd = "/usr/bin/ssh-add";
 Status make_root_image(const fs::path& dir, const fs::path& image) {
   test_support::RootfsSpec spec;
   spec.dirs = {"etc", "proc", "sys", "dev", "tmp", "run", "workspace", "home/sandbox"};
-  spec.files = {{"etc/passwd", test_support::kRootPasswd},
-                {"etc/group", test_support::kRootGroup}};
+  spec.files = {{"etc/passwd", test_support::kRootPasswd}, {"etc/group", test_support::kRootGroup}};
   // A symlink in the sandbox home, as a hostile image could hold: files put
   // before the command must not be written through it.
   spec.symlinks = {{"home/sandbox/linked", "/etc"}};
