@@ -26,6 +26,7 @@ std::string describe(const RootfsSpec& spec) {
   for (const auto& d : spec.dirs) s << "dir " << d << '\n';
   for (const auto& [p, text] : spec.files) s << "file " << p << ' ' << text.size() << '\n' << text;
   for (const auto& [p, to] : spec.symlinks) s << "link " << p << ' ' << to << '\n';
+  for (const auto& [p, from] : spec.copies) s << "copy " << p << ' ' << from.string() << '\n';
   for (const auto& p : spec.programs) s << "program " << p.string() << '\n';
   return s.str();
 }
@@ -74,6 +75,11 @@ Status fill_tree(const fs::path& tree, const RootfsSpec& spec) {
     fs::create_directories((tree / p).parent_path(), ec);
     fs::create_symlink(to, tree / p, ec);
     if (ec) return Error{"link '" + p + "': " + ec.message()};
+  }
+  for (const auto& [p, from] : spec.copies) {
+    fs::create_directories((tree / p).parent_path(), ec);
+    fs::copy_file(from, tree / p, fs::copy_options::overwrite_existing, ec);
+    if (ec) return Error{"copy '" + from.string() + "': " + ec.message()};
   }
   for (const auto& program : spec.programs) {
     if (Status s = copy_with_libraries(tree, program); !s) return s;

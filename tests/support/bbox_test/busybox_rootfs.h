@@ -15,9 +15,10 @@ namespace bbox::test_support {
 // What goes into the tree besides /bin/busybox and a link to it in /bin for
 // every applet. Paths are relative to the root.
 struct RootfsSpec {
-  std::vector<std::string> dirs;                // made empty
-  std::map<std::string, std::string> files;     // path -> content
-  std::map<std::string, std::string> symlinks;  // path -> target, as written
+  std::vector<std::string> dirs;                        // made empty
+  std::map<std::string, std::string> files;             // path -> content
+  std::map<std::string, std::string> symlinks;          // path -> target, as written
+  std::map<std::string, std::filesystem::path> copies;  // path -> host file
   // Host programs copied to the same path, with every library ldd names
   // for them; a program that is not installed is left out.
   std::vector<std::filesystem::path> programs;

@@ -18,6 +18,11 @@ namespace {
 
 namespace fs = std::filesystem;
 
+fs::path write_text(const fs::path& p, const std::string& text) {
+  write_file(p, text);
+  return p;
+}
+
 // In a child process: builds `target` (counting builds in `count`), then
 // checks it is complete; exits 0 when it was.
 [[noreturn]] void build_in_child(const fs::path& target, const fs::path& count) {
@@ -81,6 +86,8 @@ TEST(BusyboxRootfs, HoldsBusyboxAppletLinksAndTheSpec) {
   spec.dirs = {"proc", "home/sandbox"};
   spec.files = {{"etc/passwd", kRootPasswd}};
   spec.symlinks = {{"home/sandbox/linked", "/etc"}};
+  TempDir host;
+  spec.copies = {{"usr/bin/tool", write_text(host / "tool", "#!/bin/sh\n")}};
   auto root = busybox_rootfs(dir / "root", spec);
   ASSERT_TRUE(root.ok()) << root.error().message;
   EXPECT_EQ(*root, dir / "root");
@@ -88,6 +95,7 @@ TEST(BusyboxRootfs, HoldsBusyboxAppletLinksAndTheSpec) {
   EXPECT_TRUE(fs::is_directory(*root / "proc"));
   EXPECT_EQ(read_file(*root / "etc/passwd"), kRootPasswd);
   EXPECT_EQ(fs::read_symlink(*root / "home/sandbox/linked"), "/etc");
+  EXPECT_EQ(read_file(*root / "usr/bin/tool"), "#!/bin/sh\n");
   ProcessResult r = run_process({(*root / "bin/sh").string(), "-c", "echo ok"});
   EXPECT_EQ(r.out, "ok\n");
 }
