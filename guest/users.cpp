@@ -107,15 +107,27 @@ void ensure_sandbox_user() {
   if (!write_file("/etc/group", group_with_sandbox(group), 0644)) log("cannot write /etc/group");
 
   ::mkdir("/home", 0755);
+  // An image may ship /home/sandbox as a symlink (to /etc, say) or a file:
+  // replace it with a real directory, so the chown below cannot hand the
+  // sandbox user a directory elsewhere.
+  struct stat st {};
+  if (::lstat(gc::kSandboxHome, &st) == 0 && !S_ISDIR(st.st_mode)) {
+    log("%s is not a directory in the image; replacing it", gc::kSandboxHome);
+    ::unlink(gc::kSandboxHome);
+  }
   if (::mkdir(gc::kSandboxHome, 0755) != 0 && errno != EEXIST) {
     log("cannot create %s", gc::kSandboxHome);
     return;
   }
+  // Safety: O_NOFOLLOW|O_DIRECTORY, then fchown: the directory itself, never
+  // where a symlink points.
+  int fd = ::open(gc::kSandboxHome, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
   // The home lives on the overlay's tmpfs upper layer; owning it makes it
   // writable for the sandbox user whatever the image had there.
-  if (::chown(gc::kSandboxHome, gc::kSandboxUid, gc::kSandboxGid) != 0) {
+  if (fd < 0 || ::fchown(fd, gc::kSandboxUid, gc::kSandboxGid) != 0) {
     log("cannot chown %s", gc::kSandboxHome);
   }
+  if (fd >= 0) ::close(fd);
 }
 
 }  // namespace bbox::guest

@@ -5,6 +5,7 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include "bbox_test/busybox_rootfs.h"
 #include "session/harness.h"
 
 namespace bbox::testing {
@@ -124,6 +125,20 @@ TEST_F(RunImage, AttachRunsASecondCommandInTheRunningSessionsVm) {
   RunOutput gone = run_bbox(ws_, home_, {"attach", "--session", session.filename().string()});
   EXPECT_EQ(gone.exit_code, 1);
   EXPECT_NE(gone.err.find("no running session is called"), std::string::npos) << gone.err;
+}
+
+TEST_F(RunImage, HomeThatIsASymlinkInTheImageIsReplacedNotFollowed) {
+  test_support::RootfsSpec spec;
+  spec.dirs = {"etc", "tmp", "proc", "sys", "dev", "run", "workspace", "home"};
+  spec.files = {{"etc/passwd", test_support::kRootPasswd}, {"etc/group", test_support::kRootGroup}};
+  spec.symlinks = {{"home/sandbox", "/etc"}};
+  auto root = test_support::busybox_rootfs(
+      fs::path(BBOX_BINARY_DIR) / "test-rootfs-busybox-symlinked-home", spec);
+  ASSERT_TRUE(root.ok()) << root.error().message;
+  RunOutput r = run_bbox(ws_, home_, {"run-image", "dir:" + root->string(), "--", "/bin/sh", "-c",
+                                      "stat -c '%U %F' /etc /home/sandbox; touch /etc/x || echo no"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "root directory\nsandbox directory\nno\n");
 }
 
 }  // namespace
