@@ -11,17 +11,6 @@ namespace {
 
 namespace gh = guesthome;
 
-// A custom agent's settings: entries. config::Agent does not carry them
-// (TODO(config): add them to Agent), so they are read from the global file.
-std::vector<config::SettingsEntry> custom_entries(const config::EffectiveConfig& cfg,
-                                                  const std::string& agent) {
-  if (!cfg.global_file) return {};
-  auto file = config::read_config_file(*cfg.global_file, false);
-  if (!file) return {};
-  auto it = file->agents.find(agent);
-  return it == file->agents.end() ? std::vector<config::SettingsEntry>{} : it->second.settings;
-}
-
 std::vector<gh::SettingsItem> settings_for(const config::EffectiveConfig& cfg,
                                            const config::Agent& a) {
   bool on = cfg.settings_import.value;
@@ -33,7 +22,7 @@ std::vector<gh::SettingsItem> settings_for(const config::EffectiveConfig& cfg,
   }
   if (!on) return {};
   std::vector<gh::SettingsItem> items =
-      a.builtin ? gh::builtin_settings(a.name) : gh::custom_settings(custom_entries(cfg, a.name));
+      a.builtin ? gh::builtin_settings(a.name) : gh::custom_settings(a.settings);
   return gh::enabled_settings(items, categories);
 }
 

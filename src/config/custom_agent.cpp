@@ -159,6 +159,7 @@ Agent custom_agent(const std::string& name, const AgentOverride& o) {
   for (const auto& [profile, entries] : o.egress_hosts) hosts[profile] = expand_hosts(entries);
   if (!hosts.empty()) a.egress_hosts.set(std::move(hosts), g);
   a.credential_paths = o.credentials_persist;
+  a.settings = o.settings;
   a.mcp_authz_profile.value = "safe-tools";  // Brood Box's default for custom agents
   return a;
 }

@@ -35,6 +35,7 @@ struct Agent {
   Sourced<std::optional<bool>> mcp_enabled;       // unset: the global mcp.enabled
   Sourced<std::string> mcp_authz_profile;         // empty: the global profile
   std::optional<SettingsImport> settings_import;
+  std::vector<SettingsEntry> settings;        // a custom agent's settings: entries
   std::vector<std::string> credential_paths;  // relative to the guest home
 };
 
