@@ -14,9 +14,24 @@ using nlohmann::json;
 
 constexpr int kMaxMergeDepth = 8;  // Brood Box bounds its merge the same way
 
+// Settings nest a few levels. A file nested thousands deep (a guest saves one
+// in 64 KiB) would cost gigabytes when printed indented, and overflow the
+// stack when copied or printed: both recurse.
+constexpr int kMaxJsonLevels = 64;
+
 Result<json> parse_json_object(const std::string& text, const std::string& kind) {
   try {
-    json j = json::parse(text);
+    bool too_deep = false;
+    // The parser itself keeps its nesting on the heap; past the cap the
+    // callback discards every value, so a bomb is read but never built.
+    auto cap = [&too_deep](int depth, json::parse_event_t, json&) {
+      too_deep = too_deep || depth >= kMaxJsonLevels;
+      return !too_deep;
+    };
+    json j = json::parse(text, cap);
+    if (too_deep) {
+      return Error{fmt::format("not valid {}: nested deeper than {} levels", kind, kMaxJsonLevels)};
+    }
     if (!j.is_object()) return Error{fmt::format("not a {} object at the top level", kind)};
     return j;
   } catch (const json::parse_error& e) {
