@@ -15,12 +15,16 @@ bool add_chunk(FetchedTree& tree, proto::FileChunk chunk, size_t* budget) {
     tree.error = "the guest sent an unsafe path";
     return false;
   }
-  if (chunk.data.size() > *budget) {
+  bool continues = !tree.entries.empty() && tree.entries.back().path == chunk.path;
+  // A new entry costs its path and its bookkeeping too: empty files and
+  // folders would otherwise come free, a million of them in the 30 seconds.
+  size_t cost = chunk.data.size() + (continues ? 0 : chunk.path.size() + kFetchEntryBytes);
+  if (cost > *budget) {
     tree.error = "the guest sent more than the fetch limit";
     return false;
   }
-  *budget -= chunk.data.size();
-  if (!tree.entries.empty() && tree.entries.back().path == chunk.path) {
+  *budget -= cost;
+  if (continues) {
     tree.entries.back().data += chunk.data;
   } else {
     tree.entries.push_back(GuestFile{std::move(chunk.path), chunk.mode, std::move(chunk.data)});

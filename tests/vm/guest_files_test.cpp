@@ -55,19 +55,20 @@ class Fetch : public ::testing::Test {
 
 TEST_F(Fetch, ChunksOfOneFileAreJoinedInOrder) {
   answer({{"", 040755, ""}, {"token", 0100600, "ab"}, {"token", 0100600, "cd"}}, "");
-  size_t budget = 100;
+  size_t budget = 1000;
   FetchedTree t = fetch(&budget);
   EXPECT_EQ(t.error, "");
   ASSERT_EQ(t.entries.size(), 2u);
   EXPECT_EQ(t.entries[1].path, "token");
   EXPECT_EQ(t.entries[1].mode, 0100600u);
   EXPECT_EQ(t.entries[1].data, "abcd");
-  EXPECT_EQ(budget, 96u);
+  // Two entries (paths "" and "token") and four bytes of data.
+  EXPECT_EQ(budget, 1000u - 2 * kFetchEntryBytes - 5 - 4);
 }
 
 TEST_F(Fetch, AnEscapingPathDiscardsTheWholeTree) {
   answer({{"token", 0100600, "ok"}, {"../../etc/cron.d/x", 0100644, "evil"}}, "");
-  size_t budget = 100;
+  size_t budget = 1000;
   FetchedTree t = fetch(&budget);
   EXPECT_EQ(t.error, "the guest sent an unsafe path");
   EXPECT_TRUE(t.entries.empty());
@@ -76,6 +77,24 @@ TEST_F(Fetch, AnEscapingPathDiscardsTheWholeTree) {
 TEST_F(Fetch, MoreThanTheBudgetIsRefused) {
   answer({{"big", 0100644, std::string(64, 'x')}}, "");
   size_t budget = 10;
+  FetchedTree t = fetch(&budget);
+  EXPECT_EQ(t.error, "the guest sent more than the fetch limit");
+  EXPECT_TRUE(t.entries.empty());
+}
+
+TEST_F(Fetch, ManyEmptyEntriesUseUpTheBudget) {
+  std::vector<proto::FileChunk> chunks;
+  for (int i = 0; i < 100; ++i) chunks.push_back({"f" + std::to_string(i), 0100644, ""});
+  answer(chunks, "");
+  size_t budget = 50 * kFetchEntryBytes;
+  FetchedTree t = fetch(&budget);
+  EXPECT_EQ(t.error, "the guest sent more than the fetch limit");
+  EXPECT_TRUE(t.entries.empty());
+}
+
+TEST_F(Fetch, LongPathsWithoutDataUseUpTheBudget) {
+  answer({{std::string(4000, 'p'), 040755, ""}}, "");
+  size_t budget = 1000;
   FetchedTree t = fetch(&budget);
   EXPECT_EQ(t.error, "the guest sent more than the fetch limit");
   EXPECT_TRUE(t.entries.empty());
