@@ -127,6 +127,8 @@ void declare(CLI::App& app, Context& ctx, const config::AgentDeclaration& d, boo
   }
   fs::path path = global_config(ctx);
   std::string shown = ui::quoted(path.string());
+  Result<UniqueFd> lock = config::lock_config_for_edit(path);  // held until the write is done
+  if (!lock) return ctx.fail(exit_code::kError, lock.error().message);
   Result<std::string> text = config::read_config_text(path);
   if (!text) return ctx.fail(exit_code::kError, text.error().message);
   Result<config::AgentEdit> edit =

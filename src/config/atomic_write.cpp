@@ -1,6 +1,7 @@
 // Replacing a config file atomically: readers see the old file or the new
 // one, never a half-written one, and a failure leaves the old file as it was.
 #include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -49,6 +50,26 @@ struct TempFile {
 };
 
 }  // namespace
+
+Result<UniqueFd> lock_config_for_edit(const fs::path& path) {
+  fs::path dir = path.parent_path().empty() ? fs::path(".") : path.parent_path();
+  std::error_code ec;
+  if (!fs::is_directory(dir, ec)) {
+    fs::create_directories(dir, ec);
+    if (ec) return Error{fmt::format("create {}: {}", ui::quoted(dir.string()), ec.message())};
+    fs::permissions(dir, fs::perms::owner_all, ec);
+  }
+  UniqueFd fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (!fd) return errno_error("open " + ui::quoted(dir.string()), errno);
+  // The lock is on the folder, not the file: the write renames a new file
+  // over the old one, so a lock on the old inode would guard nothing.
+  int r;
+  do {
+    r = ::flock(fd.get(), LOCK_EX);
+  } while (r != 0 && errno == EINTR);
+  if (r != 0) return errno_error("lock " + ui::quoted(dir.string()), errno);
+  return fd;
+}
 
 Status write_file_atomically(const fs::path& path, const std::string& text) {
   std::string shown = ui::quoted(path.string());

@@ -16,6 +16,7 @@
 #include <string>
 
 #include "bbox/common/result.h"
+#include "bbox/common/unique_fd.h"
 #include "bbox/config/file_config.h"
 
 namespace bbox::config {
@@ -75,5 +76,11 @@ Result<std::string> read_config_text(const std::filesystem::path& path);
 // created (0700). On failure the old file is untouched and the temporary
 // file removed.
 Status write_file_atomically(const std::filesystem::path& path, const std::string& text);
+
+// Serialises edits of the config file at `path`: an exclusive flock on its
+// folder (created 0700 when missing), held until the fd is closed. Take it
+// before reading the text to change and keep it until the write is done, or
+// two edits at once each write what they read and one of them is lost.
+Result<UniqueFd> lock_config_for_edit(const std::filesystem::path& path);
 
 }  // namespace bbox::config
