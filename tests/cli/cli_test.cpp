@@ -7,6 +7,8 @@
 #include <fstream>
 #include <iterator>
 
+#include <unistd.h>
+
 #include "cli/run_bbox.h"
 
 namespace bbox::cli {
@@ -280,6 +282,14 @@ TEST(Cli, DoctorNamesTheDebianPackageOfWhatIsMissing) {
   EXPECT_TRUE(has(r.out, "missing  newuidmap: install the Debian package 'uidmap'") ||
               has(r.out, "ok       newuidmap"))
       << r.out;
+}
+
+TEST(Cli, DoctorAsRootAsksForNoSubordinateIdRange) {
+  if (::getuid() != 0) GTEST_SKIP() << "needs root: other users do need a range";
+  Outcome r = Bbox().run({"doctor"});
+  EXPECT_TRUE(has(r.out, "ok       /etc/subuid: ")) << r.out;
+  EXPECT_TRUE(has(r.out, "ok       /etc/subgid: ")) << r.out;
+  EXPECT_FALSE(has(r.out, "usermod")) << r.out;
 }
 
 TEST(Cli, DoctorSaysWhichAcceleratorAutoChoosesAndWhy) {
