@@ -37,7 +37,7 @@ void add_run_flags(CLI::App* cmd, RunFlags& f, RunKind kind) {
              "Forward host variables: NAME or PREFIX_* (repeatable)");
   if (kind == RunKind::kRunImage) {
     repeatable(cmd, "--env", "PATTERN", f.env,
-               "Forward this host variable: NAME or PREFIX_* (repeatable)");
+               "Same as --env-forward (Brood Box's run-image spelling)");
   }
   cmd->add_flag("--no-mcp", f.no_mcp, "Do not offer MCP servers to the agent");
   cmd->add_option("--mcp-group", f.mcp_group, "ToolHive group to take MCP servers from")
