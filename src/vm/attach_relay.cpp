@@ -5,6 +5,7 @@
 
 #include <algorithm>
 
+#include "bbox/common/message.h"
 #include "vm/unix_socket.h"
 
 namespace bbox::vm {
@@ -81,6 +82,14 @@ bool AttachRelay::route_from_guest(const proto::Frame& f) {
     c.conn->send(f.type, 1, f.payload);
     if (f.type == Type::kExit) {
       c.conn->drain(1000);
+      c.done = true;
+    } else if (c.conn->queued() > kMaxClientQueue) {
+      // The guest writes faster than the client reads (a stopped client, a
+      // paused pager): rather than hold the guest's output without bound,
+      // hang the command up, as a terminal that went away would.
+      ui::warning("hung up an attached command: its client fell {} MiB behind its output",
+                  kMaxClientQueue >> 20);
+      guest_.send(Type::kSignal, c.channel, proto::encode_u32(SIGHUP));
       c.done = true;
     }
   }

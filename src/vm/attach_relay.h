@@ -23,6 +23,9 @@ class AttachRelay {
   // Guest channels of attached commands start here (below: the session's
   // own) and stay below proto::kFirstGuestChannel.
   static constexpr uint32_t kFirstChannel = 1000;
+  // Output held for one client that does not read; past it the client's
+  // command gets SIGHUP and the client is dropped.
+  static constexpr size_t kMaxClientQueue = 8u << 20;
 
   // Listens at `socket`.
   static Result<std::unique_ptr<AttachRelay>> listen(const std::filesystem::path& socket,

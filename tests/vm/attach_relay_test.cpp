@@ -118,3 +118,39 @@ TEST_F(Relay, LeavesFramesOnTheGuestsOwnChannelsToOthers) {
 
 }  // namespace
 }  // namespace bbox::vm
+
+namespace bbox::vm {
+namespace {
+
+TEST_F(Relay, ClientThatStopsReadingIsHungUpInsteadOfBufferedWithoutBound) {
+  auto fd = connect_unix(socket_);
+  ASSERT_TRUE(fd.ok());
+  ControlChannel client(std::move(*fd));  // never read from here on
+  client.send(Type::kExec, 1, "exec-payload");
+  auto exec = next_from(*guest_);
+  ASSERT_TRUE(exec);
+  ASSERT_EQ(relay_->clients(), 1u);
+
+  const std::string chunk(512 * 1024, 'x');
+  std::optional<proto::Frame> hangup;
+  for (size_t sent = 0; sent < AttachRelay::kMaxClientQueue + (4u << 20) && !hangup;) {
+    guest_->send(Type::kStdout, AttachRelay::kFirstChannel, chunk);
+    sent += chunk.size();
+    while (guest_->queued() > 0) {  // the guest's output, routed as the session's loop does
+      guest_->flush();
+      to_guest_->read_available();
+      while (auto f = to_guest_->next()) relay_->route_from_guest(*f);
+    }
+    guest_->read_available();
+    hangup = guest_->next();
+  }
+  if (!hangup) hangup = next_from(*guest_);
+  ASSERT_TRUE(hangup);
+  EXPECT_EQ(hangup->type, Type::kSignal);
+  EXPECT_EQ(hangup->channel, AttachRelay::kFirstChannel);
+  EXPECT_EQ(hangup->payload, proto::encode_u32(SIGHUP));
+  EXPECT_EQ(relay_->clients(), 0u);
+}
+
+}  // namespace
+}  // namespace bbox::vm
