@@ -14,9 +14,16 @@ using testing::slurp;
 
 // Starts `bbox agents add NAME ...` in the background with b's environment.
 pid_t start_add(Bbox& b, const std::string& name) {
-  std::vector<std::string> args = {std::string(BBOX_BINARY_DIR) + "/bbox", "agents", "add", name,
-                                   "--image", "img:" + name, "--command", "run",
-                                   "--egress-profile", "permissive"};
+  std::vector<std::string> args = {std::string(BBOX_BINARY_DIR) + "/bbox",
+                                   "agents",
+                                   "add",
+                                   name,
+                                   "--image",
+                                   "img:" + name,
+                                   "--command",
+                                   "run",
+                                   "--egress-profile",
+                                   "permissive"};
   std::vector<std::string> env;
   for (const auto& [k, v] : b.env()) env.push_back(k + "=" + v);
   pid_t pid = ::fork();

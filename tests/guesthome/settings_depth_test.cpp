@@ -25,8 +25,8 @@ SettingsItem claude_settings() {
 }
 
 TEST(SettingsDepth, SavedCopyNestedThousandsDeepIsReplacedNotPrinted) {
-  auto merged =
-      detail::filter_and_merge(R"({"model": "m"})", nested_arrays("hooks", 32000), claude_settings());
+  auto merged = detail::filter_and_merge(R"({"model": "m"})", nested_arrays("hooks", 32000),
+                                         claude_settings());
   ASSERT_TRUE(merged) << merged.error().message;
   EXPECT_EQ(json::parse(*merged), json::parse(R"({"model": "m"})"));
 }
