@@ -102,7 +102,7 @@ Result<std::string> export_agent_declaration(const std::string& config_text,
 std::string agent_template_text(const std::string& name) {
   return fmt::format(R"(# A custom agent for bbox (and Brood Box). Fill it in, then:
 #   bbox agents import THIS_FILE
-# Keys not shown in the global config's agents.<name> are errors.
+# Besides name, any key of the global config's agents.<name> may appear; others are errors.
 name: {}
 description: My own agent
 image: registry.example.com/my-agent:latest   # an OCI image that holds the command
