@@ -82,20 +82,31 @@ char kind_letter(ChangeKind k) {
 }
 
 // Lists what was applied (A added, M modified, D deleted, T type changed),
-// at most kListed lines, so the user sees what reached the workspace.
+// at most kListed lines, so the user sees what reached the workspace. Names
+// with control characters are warned about even past the list: an agent
+// could otherwise hide one behind kListed ordinary files.
 void print_applied(const std::set<std::string>& applied, const std::vector<Reviewed>& items) {
   constexpr size_t kListed = 30;
-  size_t shown = 0;
+  size_t shown = 0, unlisted_odd = 0;
+  std::string first_unlisted_odd;
   for (const Reviewed& r : items) {
     if (applied.count(r.change.path) == 0) continue;
-    if (shown++ == kListed) break;
     std::string name = ui::printable(r.change.path);
+    bool odd = name != r.change.path;
+    if (shown++ >= kListed) {
+      if (odd && unlisted_odd++ == 0) first_unlisted_odd = name;
+      continue;
+    }
     ui::detail("{} {}", kind_letter(r.change.kind), name);
-    if (name != r.change.path) {
+    if (odd) {
       ui::warning("applied a file whose name holds control characters: {}", ui::quoted(name));
     }
   }
   if (applied.size() > kListed) ui::detail("... and {} more", applied.size() - kListed);
+  if (unlisted_odd > 0) {
+    ui::warning("applied {} more file{} whose name holds control characters, first {}",
+                unlisted_odd, unlisted_odd == 1 ? "" : "s", ui::quoted(first_unlisted_odd));
+  }
 }
 
 void print_summary(const FlushReport& r, const std::vector<Reviewed>& items, size_t pending,
