@@ -21,7 +21,9 @@ $(BUILD)/build.ninja:
 build: setup $(BUILD)/build.ninja
 	cmake --build $(BUILD) -j $(JOBS)
 
-run: build
+# A shell needs only the CLI and the guest's init, not the tests.
+run: setup $(BUILD)/build.ninja
+	cmake --build $(BUILD) -j $(JOBS) --target bbox bbox-init
 	cd examples/hello && ../../$(BUILD)/bbox shell
 
 test: build

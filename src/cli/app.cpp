@@ -81,7 +81,8 @@ int parse_failure(CLI::App& app, const CLI::ParseError& e) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  CLI::App app{"bbox: run a coding agent in a throw-away microVM on a snapshot of your project"};
+  CLI::App app{"bbox: run a coding agent in a throw-away microVM on a snapshot of your project",
+               "bbox"};
   app.require_subcommand(1);
   app.fallthrough();
   Context ctx;

@@ -216,8 +216,11 @@ Result<int> run_session(const SessionRequest& req) {
 
   auto outcome = boot_and_run(req, session->dir, session->snapshot, *img, timer);
   if (!outcome) {
-    ui::note("the snapshot is kept: `bbox review {}` looks for changes, "
-             "`bbox sessions rm {}` discards it", session->id, session->id);
+    // run_vm fails only before the command started: nothing could have
+    // changed the snapshot, so there is nothing to keep.
+    if (auto st = workspace::remove_session_dir(*session); !st) {
+      ui::warning("{}", st.error().message);
+    }
     return outcome.error();
   }
   if (outcome->interrupted_by != 0) {

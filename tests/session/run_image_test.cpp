@@ -127,6 +127,18 @@ TEST_F(RunImage, AttachRunsASecondCommandInTheRunningSessionsVm) {
   EXPECT_NE(gone.err.find("no running session is called"), std::string::npos) << gone.err;
 }
 
+TEST_F(RunImage, FailureBeforeTheCommandStartedKeepsNoSession) {
+  RunOutput r = run_bbox(ws_, home_, {"run-image", "dir:" + rootfs_.string(), "--kernel",
+                                      "/nonexistent/vmlinuz", "--", "/bin/true"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("bbox: error: use kernel '/nonexistent/vmlinuz': no such file\n"),
+            std::string::npos)
+      << r.err;
+  EXPECT_EQ(r.err.find("kept"), std::string::npos) << r.err;
+  RunOutput list = run_bbox(ws_, home_, {"sessions"});
+  EXPECT_EQ(list.out.find(ws_.string()), std::string::npos) << list.out;
+}
+
 TEST_F(RunImage, HomeThatIsASymlinkInTheImageIsReplacedNotFollowed) {
   test_support::RootfsSpec spec;
   spec.dirs = {"etc", "tmp", "proc", "sys", "dev", "run", "workspace", "home"};
