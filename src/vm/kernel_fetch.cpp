@@ -138,7 +138,9 @@ Result<fs::path> download_deb(const std::string& version, const fs::path& work) 
   // As root apt drops to the _apt user, which cannot write to our cache.
   if (::geteuid() == 0) argv.insert(argv.end(), {"-o", "APT::Sandbox::User=root"});
   argv.push_back("linux-image-" + version);
-  auto got = run_program(argv, work, true);
+  // apt's own chatter (Get:, Fetched, N: lines) stays out of the user's
+  // terminal; a failure still shows apt's last line.
+  auto got = run_program(argv, work, false);
   if (!got) return got.error();
   for (const auto& e : fs::directory_iterator(work)) {
     if (e.path().extension() == ".deb") return e.path();
@@ -173,7 +175,8 @@ Status copy_modules(const fs::path& lib_modules, const fs::path& out) {
 }  // namespace
 
 Status fetch_kernel(const std::string& version, const fs::path& work, const fs::path& out) {
-  ui::info("downloading the guest kernel linux-image-{} from Debian", version);
+  ui::info("downloading the guest kernel linux-image-{} from Debian (about 30 MB, once)",
+           version);
   auto deb = download_deb(version, work);
   if (!deb) return deb.error();
   fs::path unpacked = work / "unpacked";
