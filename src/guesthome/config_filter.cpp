@@ -17,7 +17,7 @@ constexpr int kMaxMergeDepth = 8;  // Brood Box bounds its merge the same way
 // Settings nest a few levels. A file nested thousands deep (a guest saves one
 // in 64 KiB) would cost gigabytes when printed indented, and overflow the
 // stack when copied or printed: both recurse.
-constexpr int kMaxJsonLevels = 64;
+constexpr int kMaxNestingLevels = 64;  // TOML files are held to it too
 
 Result<json> parse_json_object(const std::string& text, const std::string& kind) {
   try {
@@ -25,12 +25,13 @@ Result<json> parse_json_object(const std::string& text, const std::string& kind)
     // The parser itself keeps its nesting on the heap; past the cap the
     // callback discards every value, so a bomb is read but never built.
     auto cap = [&too_deep](int depth, json::parse_event_t, json&) {
-      too_deep = too_deep || depth >= kMaxJsonLevels;
+      too_deep = too_deep || depth >= kMaxNestingLevels;
       return !too_deep;
     };
     json j = json::parse(text, cap);
     if (too_deep) {
-      return Error{fmt::format("not valid {}: nested deeper than {} levels", kind, kMaxJsonLevels)};
+      return Error{
+          fmt::format("not valid {}: nested deeper than {} levels", kind, kMaxNestingLevels)};
     }
     if (!j.is_object()) return Error{fmt::format("not a {} object at the top level", kind)};
     return j;
@@ -82,7 +83,44 @@ Result<std::string> merge_json_text(const std::string& text, const std::string& 
   return merged.dump(2) + "\n";
 }
 
+// The index after the string starting at text[i] (', ", three of either).
+size_t skip_toml_string(const std::string& text, size_t i) {
+  char q = text[i];
+  bool triple = text.compare(i, 3, std::string(3, q)) == 0;
+  std::string end = triple ? std::string(3, q) : std::string(1, q);
+  size_t j = i + end.size();
+  while (j < text.size() && text.compare(j, end.size(), end) != 0) {
+    j += (q == '"' && text[j] == '\\') ? 2 : 1;
+  }
+  return std::min(j + end.size(), text.size());
+}
+
+// The deepest nesting of arrays and inline tables outside strings and
+// comments. cpptoml recurses per level, so a deep file would overflow the
+// stack; the same cap as for JSON keeps it out.
+int toml_nesting(const std::string& text) {
+  int depth = 0, deepest = 0;
+  for (size_t i = 0; i < text.size();) {
+    char c = text[i];
+    if (c == '"' || c == '\'') {
+      i = skip_toml_string(text, i);
+      continue;
+    }
+    if (c == '#') {
+      i = std::min(text.find('\n', i), text.size());
+      continue;
+    }
+    if (c == '[' || c == '{') deepest = std::max(deepest, ++depth);
+    if (c == ']' || c == '}') depth = std::max(0, depth - 1);
+    ++i;
+  }
+  return deepest;
+}
+
 Result<std::shared_ptr<cpptoml::table>> parse_toml(const std::string& text) {
+  if (toml_nesting(text) > kMaxNestingLevels) {
+    return Error{fmt::format("not valid TOML: nested deeper than {} levels", kMaxNestingLevels)};
+  }
   try {
     std::istringstream in(text);
     cpptoml::parser p(in);

@@ -52,5 +52,34 @@ TEST(SettingsDepth, SixtyFourLevelsAreKept) {
   EXPECT_EQ(json::parse(*merged), json::parse(text));
 }
 
+SettingsItem codex_config() {
+  SettingsItem item;
+  item.format = "toml";
+  item.allow_keys = {"model", "x"};
+  return item;
+}
+
+TEST(SettingsDepth, TomlHostFileNestedThousandsDeepIsRefusedWithItsCause) {
+  std::string text = "x = " + std::string(400000, '[') + std::string(400000, ']') + "\n";
+  auto merged = detail::filter_and_merge(text, "", codex_config());
+  ASSERT_FALSE(merged);
+  EXPECT_EQ(merged.error().message, "not valid TOML: nested deeper than 64 levels");
+}
+
+TEST(SettingsDepth, TomlSavedCopyNestedDeeplyIsReplaced) {
+  std::string base = "x = " + std::string(100000, '[') + std::string(100000, ']') + "\n";
+  auto merged = detail::filter_and_merge("model = \"m\"\n", base, codex_config());
+  ASSERT_TRUE(merged) << merged.error().message;
+  EXPECT_EQ(*merged, "model = \"m\"\n");
+}
+
+TEST(SettingsDepth, TomlBracketsInStringsAndCommentsDoNotCount) {
+  std::string many(100, '[');
+  std::string text = "# " + many + "\nmodel = \"a\\\"" + many + "\"\nx = 'b\\" + many + "'\n";
+  auto merged = detail::filter_and_merge(text, "", codex_config());
+  ASSERT_TRUE(merged) << merged.error().message;
+  EXPECT_NE(merged->find(many), std::string::npos) << *merged;
+}
+
 }  // namespace
 }  // namespace bbox::guesthome
