@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <mutex>
@@ -44,6 +45,26 @@ size_t utf8_length(std::string_view s, size_t i) {
   return n;
 }
 
+// The code point of one valid UTF-8 sequence.
+uint32_t decode_utf8(std::string_view seq) {
+  auto b = [&](size_t k) { return static_cast<uint32_t>(static_cast<unsigned char>(seq[k])); };
+  switch (seq.size()) {
+    case 2: return ((b(0) & 0x1F) << 6) | (b(1) & 0x3F);
+    case 3: return ((b(0) & 0x0F) << 12) | ((b(1) & 0x3F) << 6) | (b(2) & 0x3F);
+    case 4: return ((b(0) & 0x07) << 18) | ((b(1) & 0x3F) << 12) | ((b(2) & 0x3F) << 6) |
+                   (b(3) & 0x3F);
+    default: return b(0);
+  }
+}
+
+// Characters that show nothing or reorder the text around them: a name
+// holding them can look like another name (bidi overrides, zero-width).
+bool invisible_or_reordering(uint32_t cp) {
+  return (cp >= 0x200B && cp <= 0x200F) || (cp >= 0x202A && cp <= 0x202E) ||
+         (cp >= 0x2066 && cp <= 0x2069) || cp == 0x2028 || cp == 0x2029 || cp == 0x061C ||
+         cp == 0xFEFF || cp == 0x00AD;
+}
+
 }  // namespace
 
 bool colour_enabled(int fd) {
@@ -60,6 +81,11 @@ std::string printable(std::string_view text) {
     size_t n = utf8_length(text, i);
     bool control = c < 0x20 || c == 0x7F;
     bool c1 = n == 2 && c == 0xC2 && static_cast<unsigned char>(text[i + 1]) < 0xA0;
+    if (n > 1 && invisible_or_reordering(decode_utf8(text.substr(i, n)))) {
+      out += fmt::format("\\u{{{:04x}}}", decode_utf8(text.substr(i, n)));
+      i += n;
+      continue;
+    }
     if (n == 0 || control || c1) {
       size_t bad = n == 0 ? 1 : n;
       for (size_t k = 0; k < bad; ++k) {

@@ -47,7 +47,11 @@ bool colour_enabled(int fd);
 
 // Returns text safe to echo to a terminal: control characters and invalid
 // UTF-8 bytes are replaced by \xNN escapes, so a hostile file name or config
-// value cannot move the cursor or change the terminal's state.
+// value cannot move the cursor or change the terminal's state; invisible and
+// reordering characters (zero-width, bidi overrides) become \u{XXXX}.
+// Idempotent (printable(printable(s)) == printable(s)), so callers may quote
+// text that is already printable; the price is that a literal backslash
+// followed by "x1b" reads like an escape.
 std::string printable(std::string_view text);
 
 // Quotes a name for messages: 'name', with printable() applied.
