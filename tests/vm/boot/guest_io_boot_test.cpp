@@ -95,9 +95,17 @@ class SshAgent : public VmBoot {
     ASSERT_TRUE(agent.ok()) << agent.error().message;
     agent_ = std::move(*agent);
     ASSERT_TRUE(wait_for_file(socket_, 10s));
-    ASSERT_EQ(sh("SSH_AUTH_SOCK=" + shell_quote({socket_.string()}) + " ssh-add -q " +
-                 shell_quote({key_.string()})),
-              0);
+    // ssh-agent binds before it listens: a connect in between is refused
+    // (ssh-add exits 2), so try again for a few seconds.
+    std::string add =
+        "SSH_AUTH_SOCK=" + shell_quote({socket_.string()}) + " ssh-add -q " +
+        shell_quote({key_.string()});
+    int rc = sh(add);
+    for (int i = 0; rc == 2 && i < 50; ++i) {
+      std::this_thread::sleep_for(100ms);
+      rc = sh(add);
+    }
+    ASSERT_EQ(rc, 0);
   }
 
   fs::path agent_dir_, key_, socket_;
