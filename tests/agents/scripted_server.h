@@ -1,6 +1,6 @@
 // Runs a scripted API server for a test, on 127.0.0.1, recording every
 // request it gets: tests/fixtures/messages_api_server.py (Anthropic Messages
-// API, the default) or tests/agents/responses_api_server.py (OpenAI Responses
+// API, the default) or tests/fixtures/responses_api_server.py (OpenAI Responses
 // API). Both take the same flags.
 #pragma once
 
@@ -25,7 +25,7 @@ namespace bbox::image::build {
 class ScriptedServer {
  public:
   static constexpr const char* kMessagesApi = "tests/fixtures/messages_api_server.py";
-  static constexpr const char* kResponsesApi = "tests/agents/responses_api_server.py";
+  static constexpr const char* kResponsesApi = "tests/fixtures/responses_api_server.py";
 
   // Starts `server` (a path under the source tree) with `script` (the JSON
   // it reads) and waits until it listens. dir holds the script, the record

@@ -1,6 +1,6 @@
 // The second agent proof of issue 7: the real Codex CLI (@openai/codex from
 // npm), inside a bbox VM, edits a real repository, driven by the scripted
-// Responses API server (tests/agents/responses_api_server.py) on the host's
+// Responses API server (tests/fixtures/responses_api_server.py) on the host's
 // loopback, reached through --allow-host-port.
 //
 // What Codex sends was read from its requests, not assumed: Codex 0.171 offers
