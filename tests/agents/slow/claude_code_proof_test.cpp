@@ -22,9 +22,10 @@ using proof::kBbox;
 using proof::make_repository;
 using proof::run_in;
 
-const char* kPrompt = "Document the minute constant in index.js";
-const char* kOld = "var m = s * 60;";
-const char* kNew = "var m = s * 60; // one minute in milliseconds";
+using proof::expect_only_the_edit;
+using proof::kNew;
+using proof::kOld;
+using proof::kPrompt;
 
 class ClaudeCodeProof : public ::testing::Test {
  protected:
@@ -86,10 +87,7 @@ TEST_F(ClaudeCodeProof, EditsARealRepositoryThroughTheScriptedApi) {
   EXPECT_NE(out.find("Documented the minute constant."), std::string::npos) << out;
 
   // The repository holds the edit, and nothing else changed.
-  std::string after = before;
-  after.replace(after.find(kOld), std::string(kOld).size(), kNew);
-  EXPECT_EQ(read_text(repo / "index.js"), after);
-  EXPECT_EQ(git(repo, {"status", "--porcelain", "--untracked-files=all"}), " M index.js\n");
+  expect_only_the_edit(repo, before);
 
   // The server saw exactly the two agent turns: the prompt, then the Edit's
   // successful result.

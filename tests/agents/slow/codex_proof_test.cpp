@@ -27,9 +27,10 @@ using proof::kBbox;
 using proof::make_repository;
 using proof::run_in;
 
-const char* kPrompt = "Document the minute constant in index.js";
-const char* kOld = "var m = s * 60;";
-const char* kNew = "var m = s * 60; // one minute in milliseconds";
+using proof::expect_only_the_edit;
+using proof::kNew;
+using proof::kOld;
+using proof::kPrompt;
 
 // The `exec` script the scripted model sends: one apply_patch of index.js.
 std::string patch_script() {
@@ -121,10 +122,7 @@ TEST_F(CodexProof, EditsARealRepositoryThroughTheScriptedApi) {
   EXPECT_NE(out.find("Documented the minute constant."), std::string::npos) << out;
 
   // The repository holds the edit, and nothing else changed.
-  std::string after = before;
-  after.replace(after.find(kOld), std::string(kOld).size(), kNew);
-  EXPECT_EQ(read_text(repo / "index.js"), after);
-  EXPECT_EQ(git(repo, {"status", "--porcelain", "--untracked-files=all"}), " M index.js\n");
+  expect_only_the_edit(repo, before);
 
   // The server saw exactly the two agent turns, streamed, with the key the
   // host forwarded: the prompt, then the prompt, the call and its output.

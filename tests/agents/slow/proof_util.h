@@ -71,4 +71,17 @@ inline std::filesystem::path make_repository(const std::filesystem::path& dir) {
   return repo;
 }
 
+// The edit both proofs ask their agent to make in the repository's index.js.
+inline constexpr const char* kPrompt = "Document the minute constant in index.js";
+inline constexpr const char* kOld = "var m = s * 60;";
+inline constexpr const char* kNew = "var m = s * 60; // one minute in milliseconds";
+
+// The repository holds exactly that edit of `before` (index.js as
+// committed), and git sees nothing else changed.
+inline void expect_only_the_edit(const std::filesystem::path& repo, std::string before) {
+  before.replace(before.find(kOld), std::string(kOld).size(), kNew);
+  EXPECT_EQ(read_text(repo / "index.js"), before);
+  EXPECT_EQ(git(repo, {"status", "--porcelain", "--untracked-files=all"}), " M index.js\n");
+}
+
 }  // namespace bbox::image::build::proof
