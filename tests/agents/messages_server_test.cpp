@@ -21,7 +21,8 @@ json edit_script() {
 }
 
 const std::string kAgentTurn =
-    R"({"model":"m","stream":true,"tools":[{"name":"Edit"}],"messages":[{"role":"user","content":"go"}]})";
+    R"({"model":"m","stream":true,"tools":[{"name":"Edit"}],)"
+    R"("messages":[{"role":"user","content":"go"}]})";
 
 TEST(ScriptedMessagesServer, StreamsTheScriptedToolUseThenTheFinalText) {
   TestDir dir;

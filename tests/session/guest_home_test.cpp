@@ -49,12 +49,15 @@ TEST(GuestHome, SettingsGitAndSavedLoginReachTheGuestAndTheLoginComesBack) {
       ws, home,
       {"homecheck", "--",
        "cat ~/.hc/NOTES.md ~/.hc/conf.json ~/.hc/rules/r.md; ls ~/.hc/rules;"
-       " grep -c 'name = \"Test Person\"' ~/.gitconfig; grep -c '^github.com ' ~/.ssh/known_hosts;"
-       " printf 'protocol=https\\nhost=github.com\\n\\n' | ~/.config/bbox/git-credential-github get;"
+       " grep -c 'name = \"Test Person\"' ~/.gitconfig;"
+       " grep -c '^github.com ' ~/.ssh/known_hosts;"
+       " printf 'protocol=https\\nhost=github.com\\n\\n' |"
+       " ~/.config/bbox/git-credential-github get;"
        " grep -rl " +
            std::string(kToken) +
            " ~ || echo no-token-in-files;"
-           " mkdir -p ~/.hcstate; echo login-1 > ~/.hcstate/login; ln -s /etc/passwd ~/.hcstate/evil"});
+           " mkdir -p ~/.hcstate; echo login-1 > ~/.hcstate/login;"
+           " ln -s /etc/passwd ~/.hcstate/evil"});
   ::unsetenv("GITHUB_TOKEN");
   ASSERT_EQ(first.exit_code, 0) << first.err;
   EXPECT_EQ(first.out,

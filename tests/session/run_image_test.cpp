@@ -147,8 +147,9 @@ TEST_F(RunImage, HomeThatIsASymlinkInTheImageIsReplacedNotFollowed) {
   auto root = test_support::busybox_rootfs(
       fs::path(BBOX_BINARY_DIR) / "test-rootfs-busybox-symlinked-home", spec);
   ASSERT_TRUE(root.ok()) << root.error().message;
-  RunOutput r = run_bbox(ws_, home_, {"run-image", "dir:" + root->string(), "--", "/bin/sh", "-c",
-                                      "stat -c '%U %F' /etc /home/sandbox; touch /etc/x || echo no"});
+  const char* script = "stat -c '%U %F' /etc /home/sandbox; touch /etc/x || echo no";
+  RunOutput r =
+      run_bbox(ws_, home_, {"run-image", "dir:" + root->string(), "--", "/bin/sh", "-c", script});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(r.out, "root directory\nsandbox directory\nno\n");
 }
